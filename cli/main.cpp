@@ -1,0 +1,30 @@
+// krdb: command-line front end of the krdb core library.
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+#include "krdb/version.h"
+
+int main(int argc, char** argv) noexcept {
+  using namespace krdb::cli;
+  int exit_code = kExitOk;
+  try {
+    CLI::App app{"krdb: debug Linux kernels that mix C and Rust (dumps, DWARF, Rust symbols)",
+                 "krdb"};
+    app.set_version_flag("--version", std::string("krdb ") + krdb::kVersion);
+    app.require_subcommand(1);
+    for (CommandAdder add : {add_version_command, add_demangle_command}) add(app, exit_code);
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      int rc = app.exit(e);
+      return rc == 0 ? kExitOk : kExitUsage;
+    }
+    return exit_code;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "krdb: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "krdb: internal error\n");
+  }
+  return kExitFailed;
+}

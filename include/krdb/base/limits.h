@@ -1,0 +1,43 @@
+// Named limits on every walk over untrusted data (dumps, DWARF, kernel memory, mangled names).
+// One struct holds them all; its defaults are the only place the numbers live. The CLI
+// (--limit NAME=N) and the plugin (settings) override them by name through set_limit().
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "krdb/base/error.h"
+
+namespace krdb {
+
+struct Limits {
+  uint64_t max_frames = 1024;            // stack frames in one backtrace
+  uint64_t max_list_steps = 100000;      // nodes of one kernel list / tree / ring walk
+  uint64_t max_type_depth = 64;          // nesting of types while decoding or printing
+  uint64_t max_dwarf_chain = 64;         // abstract_origin/specification hops from one DIE
+  uint64_t max_dwarf_ops = 10000;        // operations in one DWARF expression or CFI program
+  uint64_t max_string_bytes = 1 << 20;   // bytes read for one string from target memory
+  uint64_t demangle_depth = 500;         // recursion depth of the Rust demangler (as rustc-demangle)
+  uint64_t demangle_output = 1 << 20;    // bytes of output for one demangled symbol
+  uint64_t max_printk_records = 1 << 20; // records of the printk ring buffer
+};
+
+struct LimitInfo {
+  std::string_view name;
+  uint64_t Limits::*field;
+  std::string_view help;
+};
+
+// Every limit with its name and meaning, for `--limit` help and LLDB settings.
+const std::vector<LimitInfo>& limit_table();
+
+// Sets one limit by name ("max_frames=2048" or name + value); unknown names are a Usage error.
+Expected<void> set_limit(Limits& limits, std::string_view name, uint64_t value);
+Expected<void> set_limit(Limits& limits, std::string_view assignment);
+
+// Process-wide defaults, read by code that was not handed an explicit Limits.
+Limits& default_limits();
+
+}  // namespace krdb

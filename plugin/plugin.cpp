@@ -1,0 +1,57 @@
+// Entry point of libkrdb-lldb.so: `plugin load libkrdb-lldb.so` registers the `krdb` command.
+#include "plugin.h"
+
+#include <exception>
+
+#include "krdb/version.h"
+
+namespace krdb::plugin {
+
+std::vector<std::string> args_of(char** command) {
+  std::vector<std::string> args;
+  for (int i = 0; command && command[i]; ++i) args.emplace_back(command[i]);
+  return args;
+}
+
+bool run_guarded(lldb::SBCommandReturnObject& result, const std::function<bool()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    result.AppendMessage((std::string("error: krdb internal error: ") + e.what()).c_str());
+  } catch (...) {
+    result.AppendMessage("error: krdb internal error");
+  }
+  result.SetStatus(lldb::eReturnStatusFailed);
+  return false;
+}
+
+bool Command::DoExecute(lldb::SBDebugger debugger, char** command,
+                        lldb::SBCommandReturnObject& result) {
+  auto args = args_of(command);
+  return run_guarded(result, [&] { return fn_(debugger, args, result); });
+}
+
+}  // namespace krdb::plugin
+
+namespace lldb {
+__attribute__((visibility("default"))) bool PluginInitialize(lldb::SBDebugger debugger);
+}
+
+bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
+  try {
+    auto interp = debugger.GetCommandInterpreter();
+    auto krdb = interp.AddMultiwordCommand(
+        "krdb", "Debug Linux kernels that mix C and Rust: Rust symbols, DWARF, dumps, backtraces.");
+    if (!krdb.IsValid()) return false;
+    krdb::plugin::add_version_command(krdb);
+    auto out = debugger.GetOutputFile();
+    std::string banner = std::string("krdb ") + krdb::kVersion + " loaded; see `help krdb`\n";
+    if (out.IsValid()) {
+      size_t written = 0;
+      out.Write(reinterpret_cast<const uint8_t*>(banner.data()), banner.size(), &written);
+    }
+    return true;
+  } catch (...) {
+    return false;
+  }
+}

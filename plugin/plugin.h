@@ -1,0 +1,36 @@
+// Shared glue of the LLDB plugin: every `krdb …` command is an SBCommandPluginInterface that
+// turns its arguments into a call of the core library and prints the result. run_guarded() is
+// the one noexcept boundary at each SB entry point: nothing thrown escapes into lldb.
+#pragma once
+
+#include <lldb/API/LLDB.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace krdb::plugin {
+
+// Arguments of a command as strings (lldb hands them as a NULL-terminated char* array).
+std::vector<std::string> args_of(char** command);
+
+// Runs `body`; an escaping exception becomes an error result instead of killing lldb.
+bool run_guarded(lldb::SBCommandReturnObject& result, const std::function<bool()>& body);
+
+// A plugin command backed by a plain function.
+class Command : public lldb::SBCommandPluginInterface {
+ public:
+  using Fn = bool (*)(lldb::SBDebugger&, const std::vector<std::string>&,
+                      lldb::SBCommandReturnObject&);
+  explicit Command(Fn fn) : fn_(fn) {}
+  bool DoExecute(lldb::SBDebugger debugger, char** command,
+                 lldb::SBCommandReturnObject& result) override;
+
+ private:
+  Fn fn_;
+};
+
+// Each plugin/cmd_*.cpp adds its subcommands under the `krdb` multiword command.
+void add_version_command(lldb::SBCommand& krdb);
+
+}  // namespace krdb::plugin

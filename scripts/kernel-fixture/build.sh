@@ -1,0 +1,295 @@
+#!/bin/bash
+# Builds the Rust-for-Linux crash-dump fixture from a clean Debian 12 (bookworm) machine,
+# using only Debian packages:
+#   Linux 6.12.117 (linux-source-6.12) + rustc 1.96 (rustc-web, rust-web-src) + bindgen 0.60.1
+#   (wrapped, see tools/bindgen) + GCC 12, a tiny x86_64 config with CONFIG_RUST=y and DWARF5,
+#   our own Rust sample that panics in a Rust callback called from C, boot in QEMU, memory
+#   dump through QMP (ELF paging on/off, kdump-zlib), KASLR on/off, and a baseline of what
+#   crash / drgn / gdb make of the dumps.
+#
+# Usage: [KRDB_FIXTURE_UNWINDER=fp|orc] ./build.sh [STAGE...]   (no argument = all stages, in order)
+#   packages source sample config kernel initramfs boot makedumpfile package
+#   (plus `analyze` and `sizes`: the peers' baseline and artefact sizes, not run by default)
+# Every stage is idempotent; timings go to logs/timings.txt.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)          # the kit: scripts, sample sources, config, tools
+# Everything the build writes goes to WORK (default ./kernel-fixture-work), never into the kit.
+WORK=${KRDB_FIXTURE_WORK:-$PWD/kernel-fixture-work}
+mkdir -p "$WORK"; WORK=$(cd "$WORK" && pwd); export WORK
+SRC=$WORK/linux-source-6.12
+# Two kernels are built from the same source: with the frame-pointer unwinder (fp) and with ORC
+# (orc, what distribution kernels use). KRDB_FIXTURE_UNWINDER picks one; each has its own tree.
+UNWINDER=${KRDB_FIXTURE_UNWINDER:-fp}
+case "$UNWINDER" in fp|orc) ;; *) echo "KRDB_FIXTURE_UNWINDER must be fp or orc" >&2; exit 2;; esac
+BUILD=$WORK/build-$UNWINDER
+OUT=$WORK/out-$UNWINDER
+LOGS=$WORK/logs-$UNWINDER
+DUMPS=$OUT/dumps
+# Where `package` writes the committed, compressed artefacts (the repository's tests/data).
+REPO=$(cd "$HERE/../.." && pwd)
+DATA=${KRDB_FIXTURE_DATA:-$REPO/tests/data/kernel-$UNWINDER}
+mkdir -p "$OUT" "$LOGS" "$DUMPS"
+export OUT BUILD
+
+# Keep rustup's toolchains (/root/.cargo/bin, no rust-src) and pyenv's python out of the way:
+# the kernel must use Debian's rustc-web (/usr/bin/rustc, std sources in /usr/lib/rustlib/src)
+# and drgn is only importable from Debian's /usr/bin/python3.
+export PATH=$HERE/tools:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+unset RUSTUP_TOOLCHAIN CARGO_HOME RUSTUP_HOME || true
+
+# Kernel make invocation: GCC for C, Debian rustc-web for Rust, wrapped bindgen 0.60.1.
+# Build paths are remapped, so vmlinux, modules, panic messages and dumps carry /usr/src/linux-6.12
+# instead of this machine's directories (as distribution kernels do).
+REMAP_C="-ffile-prefix-map=$SRC=/usr/src/linux-6.12 -ffile-prefix-map=$BUILD=/usr/src/linux-6.12"
+REMAP_RS="--remap-path-prefix=$SRC=/usr/src/linux-6.12 --remap-path-prefix=$BUILD=/usr/src/linux-6.12"
+MAKE_ARGS=(-C "$SRC" O="$BUILD" ARCH=x86_64
+  RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
+  RUSTFMT=/usr/bin/rustfmt BINDGEN="$HERE/tools/bindgen"
+  KCFLAGS="$REMAP_C" KAFLAGS="$REMAP_C" KRUSTFLAGS="$REMAP_RS")
+kmake() { make "${MAKE_ARGS[@]}" "$@"; }
+
+timed() { # timed NAME CMD... : run, append wall time to logs/timings.txt
+  local name=$1; shift
+  local t0=$(date +%s.%N)
+  set +e
+  ( set -e; "$@" )   # subshell: keeps `set -e` active inside the stage
+  local rc=$?
+  set -e
+  local t1=$(date +%s.%N)
+  printf '%-40s %8.1f s  rc=%d  (%s)\n' "$name" "$(echo "$t1 - $t0" | bc)" "$rc" "$(date -Is)" >> "$LOGS/timings.txt"
+  return $rc
+}
+
+# ---------------------------------------------------------------------------------------------
+stage_packages() {
+  # One package list for the whole project: scripts/setup.sh (with what the kernel build needs).
+  "$REPO/scripts/setup.sh" --kernel-fixture
+}
+
+stage_source() {
+  # /usr/src/linux-source-6.12.tar.xz -> ./linux-source-6.12 (6.12.117 with Debian patches)
+  if [ ! -f "$SRC/Makefile" ]; then
+    tar -C "$WORK" -xf /usr/src/linux-source-6.12.tar.xz
+  fi
+}
+
+stage_sample() {
+  # Our sample: samples/rust/rust_crashme{,_ko}.rs + rust_crashme_helper.c, Kconfig/Makefile hooks.
+  cp -u "$HERE"/sample/rust_crashme.rs "$HERE"/sample/rust_crashme_ko.rs \
+        "$HERE"/sample/rust_crashme_helper.c "$SRC/samples/rust/"
+  if ! grep -q SAMPLE_RUST_CRASHME "$SRC/samples/rust/Kconfig"; then
+    # insert our two options right before SAMPLE_RUST_HOSTPROGS
+    python3 - "$SRC/samples/rust/Kconfig" "$HERE/sample/Kconfig.fragment" <<'PY'
+import sys
+p, frag = sys.argv[1], open(sys.argv[2]).read()
+s = open(p).read()
+anchor = "\nconfig SAMPLE_RUST_HOSTPROGS"
+assert anchor in s
+s = s.replace(anchor, frag.rstrip("\n") + "\n" + anchor, 1)
+open(p, "w").write(s)
+PY
+  fi
+  if ! grep -q rust_crashme "$SRC/samples/rust/Makefile"; then
+    python3 - "$SRC/samples/rust/Makefile" "$HERE/sample/Makefile.fragment" <<'PY'
+import sys
+p, frag = sys.argv[1], open(sys.argv[2]).read()
+s = open(p).read()
+anchor = "\nsubdir-$(CONFIG_SAMPLE_RUST_HOSTPROGS)"
+assert anchor in s
+s = s.replace(anchor, frag.rstrip("\n") + "\n" + anchor, 1)
+open(p, "w").write(s)
+PY
+  fi
+}
+
+stage_config() {
+  # tinyconfig + config/rust-crashdump.config, then olddefconfig; fail if a key option is lost.
+  kmake rustavailable
+  kmake tinyconfig > "$LOGS/config.log" 2>&1
+  "$SRC"/scripts/kconfig/merge_config.sh -m -O "$BUILD" "$BUILD/.config" \
+    "$HERE/config/rust-crashdump.config" "$HERE/config/unwinder-$UNWINDER.config" >> "$LOGS/config.log" 2>&1
+  kmake olddefconfig >> "$LOGS/config.log" 2>&1
+  local missing=0
+  for o in 64BIT RUST SAMPLES_RUST SAMPLE_RUST_MINIMAL SAMPLE_RUST_PRINT SAMPLE_RUST_CRASHME \
+           DEBUG_INFO_DWARF5 KALLSYMS_ALL PRINTK SERIAL_8250_CONSOLE PROC_FS SYSFS \
+           BLK_DEV_INITRD FW_CFG_SYSFS VMCORE_INFO PVPANIC_MMIO PVPANIC_PCI \
+           MODULES RANDOMIZE_BASE; do
+    grep -q "^CONFIG_$o=y" "$BUILD/.config" || { echo "config: CONFIG_$o is not =y" >&2; missing=1; }
+  done
+  grep -q '^CONFIG_SAMPLE_RUST_CRASHME_KO=m' "$BUILD/.config" || { echo "config: SAMPLE_RUST_CRASHME_KO not =m" >&2; missing=1; }
+  local want=UNWINDER_FRAME_POINTER; [ "$UNWINDER" = orc ] && want=UNWINDER_ORC
+  grep -q "^CONFIG_$want=y" "$BUILD/.config" || { echo "config: CONFIG_$want is not =y" >&2; missing=1; }
+  return $missing
+}
+
+stage_kernel() {
+  # Full build (vmlinux, bzImage, modules). ~4 min from scratch on 2 cores.
+  kmake -j"$(nproc)" all > "$LOGS/kernel-build.log" 2>&1 || { tail -50 "$LOGS/kernel-build.log"; return 1; }
+  cp "$BUILD/vmlinux" "$BUILD/arch/x86/boot/bzImage" "$BUILD/System.map" "$OUT/"
+  cp "$BUILD/.config" "$OUT/kernel.config"
+  cp "$BUILD/samples/rust/rust_crashme_ko.ko" "$OUT/"
+  { echo "gcc:     $(gcc --version | head -1)"
+    echo "rustc:   $(/usr/bin/rustc --version)"
+    echo "bindgen: $(/usr/bin/bindgen --version) (wrapped: $("$HERE/tools/bindgen" --version))"
+    echo "libclang used by bindgen: $("$HERE/tools/bindgen" "$SRC/scripts/rust_is_available_bindgen_libclang.h" 2>&1 | sed -n 's/.*\(clang version [0-9.]*\).*/\1/p')"
+    echo "rust-src: $(readlink -f /usr/lib/rustlib/src/rust)"
+  } > "$OUT/toolchain.txt"
+}
+
+stage_initramfs() {
+  # busybox-static + our init + rust_crashme_ko.ko, as a gzip'ed newc cpio.
+  local root=$BUILD/initramfs-root
+  rm -rf "$root"; mkdir -p "$root"/{bin,proc,sys,dev,tmp,lib/modules}
+  cp /bin/busybox "$root/bin/busybox"
+  cp "$HERE/initramfs/init" "$root/init"; chmod +x "$root/init"
+  cp "$BUILD/samples/rust/rust_crashme_ko.ko" "$root/lib/modules/"
+  (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$OUT/initramfs.cpio.gz"
+}
+
+# boot NAME APPEND ACCEL DUMP_SPEC...: boot, wait for the panic, dump over QMP, quit.
+boot() {
+  local name=$1 append=$2 accel=$3; shift 3
+  local sock=$BUILD/qmp-$name.sock serial=$OUT/serial-$name.log
+  rm -f "$sock" "$serial"
+  local cpu=max; [ "$accel" = kvm ] && cpu=host
+  qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m 256M -smp 2 \
+    -kernel "$OUT/bzImage" -initrd "$OUT/initramfs.cpio.gz" \
+    -append "$append" \
+    -device vmcoreinfo -device pvpanic -action panic=pause -no-reboot \
+    -display none -monitor none -serial "file:$serial" \
+    -qmp "unix:$sock,server=on,wait=off" > "$LOGS/qemu-$name.log" 2>&1 &
+  local qpid=$!
+  local rc=0
+  python3 "$HERE/tools/qmp_dump.py" "$sock" "$serial" 300 "$@" > "$LOGS/qmp-$name.jsonl" || rc=$?
+  # qmp_dump.py ends with a QMP "quit"; if it failed, do not leave a paused QEMU behind.
+  for _ in $(seq 50); do kill -0 $qpid 2>/dev/null || break; sleep 0.2; done
+  kill $qpid 2>/dev/null || true
+  wait $qpid || true
+  cat "$LOGS/qmp-$name.jsonl"
+  return $rc
+}
+
+stage_boot() {
+  # All boots use TCG: /dev/kvm exists here (nested, Firecracker host) but a KVM guest hangs
+  # right after the decompressor ("KASLR disabled" then nothing, QEMU at 100% sys time).
+  # 1) normal boot: built-ins run, the .ko loads without crashing, init powers off.
+  local base="console=ttyS0 panic=0 oops=panic"
+  rm -f "$OUT/serial-normal.log"
+  timeout 300 qemu-system-x86_64 -accel tcg -cpu max -m 256M -smp 2 \
+    -kernel "$OUT/bzImage" -initrd "$OUT/initramfs.cpio.gz" \
+    -append "$base nokaslr" -device vmcoreinfo -device pvpanic -no-reboot \
+    -display none -monitor none -serial "file:$OUT/serial-normal.log" > "$LOGS/qemu-normal.log" 2>&1 || true
+  # 2) built-in Rust panic (rust_crashme=1), no KASLR, TCG: ELF paging=false/true + kdump-zlib.
+  timed "boot+dump builtin nokaslr tcg" boot builtin-nokaslr "$base nokaslr rust_crashme=1" tcg \
+    "elf:false:$DUMPS/builtin-nokaslr.elf" "elf:true:$DUMPS/builtin-nokaslr-paging.elf" \
+    "kdump-zlib:false:$DUMPS/builtin-nokaslr.kdump"
+  # 3) same with KASLR on.
+  timed "boot+dump builtin kaslr tcg" boot builtin-kaslr "$base rust_crashme=1" tcg \
+    "elf:false:$DUMPS/builtin-kaslr.elf" "elf:true:$DUMPS/builtin-kaslr-paging.elf" \
+    "kdump-zlib:false:$DUMPS/builtin-kaslr.kdump"
+  # 4) panic inside the loadable module (rust_crashme=2), no KASLR, TCG.
+  timed "boot+dump module nokaslr tcg" boot module-nokaslr "$base nokaslr rust_crashme=2" tcg \
+    "elf:false:$DUMPS/module-nokaslr.elf" "elf:true:$DUMPS/module-nokaslr-paging.elf" \
+    "kdump-zlib:false:$DUMPS/module-nokaslr.kdump"
+  # 5) same with KASLR on (the module lands at a randomised address too).
+  timed "boot+dump module kaslr tcg" boot module-kaslr "$base rust_crashme=2" tcg \
+    "elf:false:$DUMPS/module-kaslr.elf"
+  chmod 644 "$DUMPS"/*   # QEMU creates them 0400
+}
+
+stage_makedumpfile() {
+  # kdump-compressed files as a kdump kernel would write them: makedumpfile -c -d 31 (zlib,
+  # free/cache/user/zero pages filtered out) from the paging=false ELF dumps, after moving their
+  # program headers where makedumpfile 1.7.2 looks for them (tools/elf_phdr_fixup.py).
+  for n in builtin-kaslr module-kaslr builtin-nokaslr; do
+    [ -f "$DUMPS/$n.elf" ] || continue
+    python3 "$HERE/tools/elf_phdr_fixup.py" "$DUMPS/$n.elf" "$BUILD/$n.fixed.elf"
+    rm -f "$DUMPS/$n.d31.kdump"
+    makedumpfile -c -d 31 "$BUILD/$n.fixed.elf" "$DUMPS/$n.d31.kdump" > "$LOGS/makedumpfile-$n.log" 2>&1 \
+      || { cat "$LOGS/makedumpfile-$n.log"; return 1; }
+    rm -f "$BUILD/$n.fixed.elf"
+  done
+  chmod 644 "$DUMPS"/*
+}
+
+stage_package() {
+  # Compressed copies of what the tests use, and a MANIFEST, into tests/data/kernel-$UNWINDER/.
+  mkdir -p "$DATA"
+  rm -f "$DATA"/*
+  local files=("$OUT/vmlinux" "$OUT/rust_crashme_ko.ko" "$OUT/kernel.config" "$OUT/System.map"
+               "$DUMPS/builtin-kaslr.elf" "$DUMPS/module-kaslr.elf")
+  for f in "${files[@]}"; do xz -9 -T2 -c "$f" > "$DATA/$(basename "$f").xz"; done
+  cp "$OUT/bzImage" "$OUT/initramfs.cpio.gz" "$DUMPS/builtin-kaslr.d31.kdump" \
+     "$DUMPS/module-kaslr.d31.kdump" "$DATA/"
+  for n in normal builtin-kaslr module-kaslr; do cp "$OUT/serial-$n.log" "$DATA/"; done
+  {
+    echo "# krdb kernel fixture ($UNWINDER unwinder) — regenerate with:"
+    echo "#   KRDB_FIXTURE_UNWINDER=$UNWINDER scripts/kernel-fixture/build.sh"
+    echo "kernel: $(strings "$OUT/vmlinux" | grep -m1 '^Linux version ')"
+    echo "unwinder: $UNWINDER"
+    sed 's/^/toolchain: /' "$OUT/toolchain.txt"
+    echo "qemu: $(qemu-system-x86_64 --version | head -1)"
+    echo "makedumpfile: $(makedumpfile -v 2>&1 | head -1)"
+    echo "boot: qemu-system-x86_64 -accel tcg -cpu max -m 256M -smp 2 -device vmcoreinfo -device pvpanic"
+    echo "cmdline builtin-kaslr: console=ttyS0 panic=0 oops=panic rust_crashme=1"
+    echo "cmdline module-kaslr: console=ttyS0 panic=0 oops=panic rust_crashme=2"
+    echo "dumps: *.elf.xz = QEMU dump-guest-memory ELF, paging=false; *.d31.kdump = makedumpfile -c -d 31 of it"
+    echo "config: $(grep -c '=' "$OUT/kernel.config") options, see kernel.config.xz"
+    for n in builtin-kaslr module-kaslr; do
+      echo "panic $n:"
+      grep -E 'rust_kernel: panicked at|^\[ *[0-9.]+\] +(kernel BUG at|Kernel panic - not syncing)' \
+        "$OUT/serial-$n.log" | sed 's/\r$//; s/^/  /'
+      grep -A1 -E 'rust_kernel: panicked at' "$OUT/serial-$n.log" | tail -1 | sed 's/\r$//; s/^/  message: /'
+    done
+    echo "sha256 (uncompressed):"
+    for f in "${files[@]}" "$OUT/bzImage" "$OUT/initramfs.cpio.gz" "$DUMPS/builtin-kaslr.d31.kdump" \
+             "$DUMPS/module-kaslr.d31.kdump"; do
+      echo "  $(sha256sum "$f" | cut -d' ' -f1)  $(basename "$f")"
+    done
+  } > "$DATA/MANIFEST"
+  du -sh "$DATA"; cat "$DATA/MANIFEST"
+}
+
+stage_analyze() { "$HERE/analyze.sh"; }
+
+stage_sizes() {
+  # Raw and `xz -9` sizes of the artefacts, and the DWARF share of vmlinux.
+  mkdir -p "$OUT/xz"
+  for f in "$OUT/vmlinux" "$DUMPS/builtin-nokaslr.elf" "$DUMPS/builtin-nokaslr-paging.elf" \
+           "$DUMPS/builtin-nokaslr.kdump" "$DUMPS/builtin-nokaslr.d31.kdump" \
+           "$DUMPS/builtin-nokaslr.d31.elf" "$DUMPS/module-nokaslr-paging.elf"; do
+    [ -f "$f" ] || continue
+    local t0=$(date +%s.%N)
+    xz -9 -T1 -c "$f" > "$OUT/xz/$(basename "$f").xz"
+    printf '%-40s %8.1f s\n' "xz -9 $(basename "$f")" "$(echo "$(date +%s.%N) - $t0" | bc)" >> "$LOGS/timings.txt"
+  done
+  {
+    echo "# sizes in bytes"
+    for f in "$OUT"/vmlinux "$OUT"/bzImage "$OUT"/rust_crashme_ko.ko "$OUT"/initramfs.cpio.gz \
+             "$DUMPS"/* "$OUT"/xz/*; do
+      [ -f "$f" ] && printf '%12d  %s\n' "$(stat -c %s "$f")" "${f#$WORK/}"
+    done
+    echo "# vmlinux sections (.debug_* and .text), bytes"
+    python3 - "$OUT/vmlinux" <<'PY'
+import subprocess, sys
+tot = 0
+for line in subprocess.run(["readelf", "-SW", sys.argv[1]], capture_output=True, text=True).stdout.splitlines():
+    parts = line.replace("[ ", "[").split()
+    if len(parts) > 6 and parts[1].startswith((".debug_", ".text")):
+        size = int(parts[5], 16)
+        print(f"{parts[1]:24} {size:12d}")
+        if parts[1].startswith(".debug_"):
+            tot += size
+print(f"{'total .debug_*':24} {tot:12d}")
+PY
+  } > "$OUT/sizes.txt"
+  cat "$OUT/sizes.txt"
+}
+
+ALL=(packages source sample config kernel initramfs boot makedumpfile package)
+STAGES=("$@"); [ ${#STAGES[@]} -eq 0 ] && STAGES=("${ALL[@]}")
+for s in "${STAGES[@]}"; do
+  echo "=== stage $s"
+  timed "stage $s" "stage_$s"
+done

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything krdb needs to build and test, from Debian's packages only. Idempotent:
+# packages already present are not fetched again, and `apt-get update` runs only when a package
+# is missing. Usage: scripts/setup.sh [--kernel-fixture]  (the flag adds what rebuilding the
+# kernel fixture needs: linux-source, rustc-web, bindgen, clang …).
+set -euo pipefail
+
+# Build + run-time dependencies of krdb itself.
+BUILD_PKGS=(build-essential cmake ninja-build pkg-config
+  liblldb-19-dev lldb-19 python3-lldb-19 llvm-19-dev llvm-19-tools
+  libdwarf-dev libelf-dev libfmt-dev catch2 libkdumpfile-dev nlohmann-json3-dev libcli11-dev
+  zlib1g-dev libzstd-dev xz-utils zstd)
+# Test oracles and peers: only used by tests and benchmarks, never linked.
+TEST_PKGS=(rustc-web gcc gdb binutils rustfilt libiberty-dev qemu-system-x86 makedumpfile
+  crash python3-drgn clang-19 libclang-rt-19-dev hyperfine time bc)
+# Rebuilding the kernel fixture (scripts/kernel-fixture/build.sh).
+FIXTURE_PKGS=(bc flex bison libelf-dev libssl-dev cpio linux-source-6.12 rust-web-src rustfmt-web
+  bindgen libclang-dev libclang-14-dev clang-19 lld-19 llvm-19 busybox-static)
+
+want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
+[ "${1:-}" = "--kernel-fixture" ] && want+=("${FIXTURE_PKGS[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+    --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all packages present"
+fi

@@ -1,0 +1,51 @@
+#include "krdb/base/limits.h"
+
+#include <charconv>
+
+namespace krdb {
+
+const std::vector<LimitInfo>& limit_table() {
+  static const std::vector<LimitInfo> table = {
+      {"max_frames", &Limits::max_frames, "stack frames in one backtrace"},
+      {"max_list_steps", &Limits::max_list_steps, "nodes visited in one list/tree/ring walk"},
+      {"max_type_depth", &Limits::max_type_depth, "nesting depth of types while decoding"},
+      {"max_dwarf_chain", &Limits::max_dwarf_chain, "abstract_origin/specification hops"},
+      {"max_dwarf_ops", &Limits::max_dwarf_ops, "operations in one DWARF expression/CFI program"},
+      {"max_string_bytes", &Limits::max_string_bytes, "bytes read for one target string"},
+      {"demangle_depth", &Limits::demangle_depth, "recursion depth of the Rust demangler"},
+      {"demangle_output", &Limits::demangle_output, "output bytes for one demangled name"},
+      {"max_printk_records", &Limits::max_printk_records, "printk records read from the ring"},
+  };
+  return table;
+}
+
+Expected<void> set_limit(Limits& limits, std::string_view name, uint64_t value) {
+  for (const auto& info : limit_table()) {
+    if (info.name == name) {
+      limits.*(info.field) = value;
+      return {};
+    }
+  }
+  return Error(ErrorKind::Usage, "unknown limit '" + std::string(name) + "'",
+               "known limits: see `krdb limits`");
+}
+
+Expected<void> set_limit(Limits& limits, std::string_view assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string_view::npos)
+    return Error(ErrorKind::Usage, "limit must be NAME=NUMBER", std::string(assignment));
+  auto num = assignment.substr(eq + 1);
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), value);
+  if (ec != std::errc() || ptr != num.data() + num.size() || value == 0)
+    return Error(ErrorKind::Usage, "limit value must be a positive whole number",
+                 std::string(assignment));
+  return set_limit(limits, assignment.substr(0, eq), value);
+}
+
+Limits& default_limits() {
+  static Limits limits;
+  return limits;
+}
+
+}  // namespace krdb
