@@ -44,6 +44,7 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
         "krdb", "Debug Linux kernels that mix C and Rust: Rust symbols, DWARF, dumps, backtraces.");
     if (!krdb.IsValid()) return false;
     krdb::plugin::add_version_command(krdb);
+    krdb::plugin::add_demangle_command(krdb);
     auto out = debugger.GetOutputFile();
     std::string banner = std::string("krdb ") + krdb::kVersion + " loaded; see `help krdb`\n";
     if (out.IsValid()) {

@@ -32,5 +32,6 @@ class Command : public lldb::SBCommandPluginInterface {
 
 // Each plugin/cmd_*.cpp adds its subcommands under the `krdb` multiword command.
 void add_version_command(lldb::SBCommand& krdb);
+void add_demangle_command(lldb::SBCommand& krdb);
 
 }  // namespace krdb::plugin

@@ -6,8 +6,12 @@
 set -euo pipefail
 test=$1 lldb=$2 filecheck=$3 plugin=$4 data=$5
 cmds=$(mktemp); out=$(mktemp)
+expect_fail=0; grep -q "^# CHECK: error:" "$test" && expect_fail=1
 trap 'rm -f "$cmds" "$out"' EXIT
 sed -e "s|@PLUGIN@|$plugin|g" -e "s|@DATA@|$data|g" "$test" | grep -v '^[[:space:]]*#' > "$cmds"
 # -x: no ~/.lldbinit; -b: quit after the commands (and on error in batch mode).
-timeout 100 "$lldb" -x -b -s "$cmds" > "$out" 2>&1 || { echo "lldb exited $?"; cat "$out"; exit 1; }
+# A test whose checks expect an error lets lldb exit non-zero (batch mode stops at the error);
+# any other non-zero exit, or a crash or time-out, fails the test.
+rc=0; timeout 100 "$lldb" -x -b -s "$cmds" > "$out" 2>&1 || rc=$?
+if [ $rc -ne 0 ] && { [ $expect_fail -eq 0 ] || [ $rc -gt 1 ]; }; then echo "lldb exited $rc"; cat "$out"; exit 1; fi
 "$filecheck" --dump-input=fail "$test" < "$out"
