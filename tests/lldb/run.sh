@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs one LLDB session test: TEST.lldb holds lldb commands and FileCheck directives
-# (`# CHECK: …`, which lldb skips as comments). @PLUGIN@ and @DATA@ in the commands are replaced
-# by the plugin's path and the unpacked test-data folder. lldb's output must match the CHECKs.
-# usage: run.sh TEST.lldb LLDB FILECHECK PLUGIN DATA_DIR
+# (`# CHECK: …`, which lldb skips as comments). @PLUGIN@, @DATA@ and @FIXTURES@ in the commands
+# are replaced by the plugin's path, the unpacked test-data folder and the built user-space
+# fixtures. `# REQUIRES: NAME` makes CTest build fixture NAME first. lldb's output must match.
+# usage: run.sh TEST.lldb LLDB FILECHECK PLUGIN DATA_DIR FIXTURES_DIR
 set -euo pipefail
-test=$1 lldb=$2 filecheck=$3 plugin=$4 data=$5
+test=$1 lldb=$2 filecheck=$3 plugin=$4 data=$5 fixtures=$6
 cmds=$(mktemp); out=$(mktemp)
 expect_fail=0; grep -q "^# CHECK: error:" "$test" && expect_fail=1
 trap 'rm -f "$cmds" "$out"' EXIT
-sed -e "s|@PLUGIN@|$plugin|g" -e "s|@DATA@|$data|g" "$test" | grep -v '^[[:space:]]*#' > "$cmds"
+sed -e "s|@PLUGIN@|$plugin|g" -e "s|@DATA@|$data|g" -e "s|@FIXTURES@|$fixtures|g" "$test" | grep -v '^[[:space:]]*#' > "$cmds"
 # -x: no ~/.lldbinit; -b: quit after the commands (and on error in batch mode).
 # A test whose checks expect an error lets lldb exit non-zero (batch mode stops at the error);
 # any other non-zero exit, or a crash or time-out, fails the test.
