@@ -6,10 +6,24 @@
 # usage: run.sh TEST.lldb LLDB FILECHECK PLUGIN DATA_DIR FIXTURES_DIR
 set -euo pipefail
 test=$1 lldb=$2 filecheck=$3 plugin=$4 data=$5 fixtures=$6
-cmds=$(mktemp); out=$(mktemp)
+cmds=$(mktemp); out=$(mktemp); qpid=
+cleanup() { rm -f "$cmds" "$out"; if [ -n "$qpid" ]; then kill "$qpid" 2>/dev/null || true; fi; }
 expect_fail=0; grep -q "^# CHECK: error:" "$test" && expect_fail=1
-trap 'rm -f "$cmds" "$out"' EXIT
-sed -e "s|@PLUGIN@|$plugin|g" -e "s|@DATA@|$data|g" -e "s|@FIXTURES@|$fixtures|g" "$test" | grep -v '^[[:space:]]*#' > "$cmds"
+trap cleanup EXIT
+# `# QEMU: KERNEL-ARGS` boots the kernel fixture (tests/data/kernel-fp) paused, with its gdbstub on
+# a free loopback port substituted for @GDB_PORT@; QEMU is killed when the test ends.
+port=
+qemu_args=$(sed -n 's/^# QEMU: //p' "$test")
+if [ -n "$qemu_args" ]; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  k=$data/kernel-fp
+  timeout 110 qemu-system-x86_64 -accel tcg -cpu max -m 256M -smp 2 -kernel "$k/bzImage" \
+    -initrd "$k/initramfs.cpio.gz" -append "console=ttyS0 panic=0 oops=panic $qemu_args" \
+    -display none -monitor none -serial null -no-reboot -gdb "tcp:127.0.0.1:$port" -S &
+  qpid=$!
+  for _ in $(seq 50); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+fi
+sed -e "s|@PLUGIN@|$plugin|g" -e "s|@DATA@|$data|g" -e "s|@FIXTURES@|$fixtures|g" -e "s|@GDB_PORT@|$port|g" "$test" | grep -v '^[[:space:]]*#' > "$cmds"
 # -x: no ~/.lldbinit; -b: quit after the commands (and on error in batch mode).
 # A test whose checks expect an error lets lldb exit non-zero (batch mode stops at the error);
 # any other non-zero exit, or a crash or time-out, fails the test.
