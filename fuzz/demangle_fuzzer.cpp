@@ -5,7 +5,9 @@
 // Known libiberty bugs, where rustfilt (our golden oracle) agrees with krdb, are not compared:
 //  - integer constants wider than 64 bits ("0x…"): libiberty drops the first nibble and keeps
 //    the terminating '_' (_RINvC3foo3barKj1234567890abcdef0_E -> <0x234567890abcdef0_>);
-//  - backreference bombs: libiberty's output grows without bound (out of memory at 2 GiB).
+//  - backreference bombs: libiberty's output grows without bound (out of memory at 2 GiB);
+//  - char and str constants: libiberty does not escape the quote (''') and escapes every
+//    non-ASCII character ('\u{ced0}' where rustc-demangle prints the character itself).
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -47,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!theirs) return 0;
   std::string a = without_suffix(ours.text), b = without_suffix(theirs);
   std::free(theirs);
-  bool known_oracle_bug = a.find("0x") != std::string::npos;
+  bool known_oracle_bug =
+      a.find("0x") != std::string::npos || a.find_first_of("'\"") != std::string::npos;
   if (ours.ok && !known_oracle_bug && a.find('{') == std::string::npos && a != b) {
     std::fprintf(stderr, "mismatch on %s\n  krdb:      %s\n  libiberty: %s\n", input.c_str(),
                  a.c_str(), b.c_str());
