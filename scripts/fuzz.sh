@@ -17,5 +17,5 @@ if [ ! -f "$seeds/.done" ]; then
     while IFS= read -r s; do printf '%s' "$s" > "$seeds/s$((i++))"; done
   touch "$seeds/.done"
 fi
-mkdir -p "$b/corpus/demangle"
-"$b/fuzz/fuzz_demangle" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 "$b/corpus/demangle" "$seeds"
+mkdir -p "$b/corpus/demangle" "$b/artifacts"
+"$b/fuzz/fuzz_demangle" -artifact_prefix="$b/artifacts/" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 "$b/corpus/demangle" "$seeds"

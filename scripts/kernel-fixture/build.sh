@@ -217,12 +217,22 @@ stage_package() {
   # Compressed copies of what the tests use, and a MANIFEST, into tests/data/kernel-$UNWINDER/.
   mkdir -p "$DATA"
   rm -f "$DATA"/*
+  # fp: the full kit (DWARF vmlinux, .ko, ELF + kdump dumps, what a live QEMU session needs).
+  # orc: only what the ORC unwinder needs, to stay within the repository's size budget: vmlinux
+  # without DWARF (symbols and .orc_* kept) and the kdump-compressed built-in panic dump.
   local files=("$OUT/vmlinux" "$OUT/rust_crashme_ko.ko" "$OUT/kernel.config" "$OUT/System.map"
-               "$DUMPS/builtin-kaslr.elf" "$DUMPS/module-kaslr.elf")
+               "$DUMPS/builtin-kaslr.elf")
+  local copies=("$OUT/bzImage" "$OUT/initramfs.cpio.gz" "$DUMPS/builtin-kaslr.d31.kdump"
+                "$DUMPS/module-kaslr.d31.kdump")
+  local logs=(normal builtin-kaslr module-kaslr)
+  if [ "$UNWINDER" = orc ]; then
+    objcopy --strip-debug "$OUT/vmlinux" "$BUILD/vmlinux.nodebug"
+    xz -9 -T2 -c "$BUILD/vmlinux.nodebug" > "$DATA/vmlinux.nodebug.xz"
+    files=("$OUT/kernel.config"); copies=("$DUMPS/builtin-kaslr.d31.kdump"); logs=(builtin-kaslr)
+  fi
   for f in "${files[@]}"; do xz -9 -T2 -c "$f" > "$DATA/$(basename "$f").xz"; done
-  cp "$OUT/bzImage" "$OUT/initramfs.cpio.gz" "$DUMPS/builtin-kaslr.d31.kdump" \
-     "$DUMPS/module-kaslr.d31.kdump" "$DATA/"
-  for n in normal builtin-kaslr module-kaslr; do cp "$OUT/serial-$n.log" "$DATA/"; done
+  cp "${copies[@]}" "$DATA/"
+  for n in "${logs[@]}"; do cp "$OUT/serial-$n.log" "$DATA/"; done
   {
     echo "# krdb kernel fixture ($UNWINDER unwinder) — regenerate with:"
     echo "#   KRDB_FIXTURE_UNWINDER=$UNWINDER scripts/kernel-fixture/build.sh"
@@ -235,16 +245,18 @@ stage_package() {
     echo "cmdline builtin-kaslr: console=ttyS0 panic=0 oops=panic rust_crashme=1"
     echo "cmdline module-kaslr: console=ttyS0 panic=0 oops=panic rust_crashme=2"
     echo "dumps: *.elf.xz = QEMU dump-guest-memory ELF, paging=false; *.d31.kdump = makedumpfile -c -d 31 of it"
+    [ "$UNWINDER" = orc ] && echo "vmlinux.nodebug: objcopy --strip-debug of the ORC vmlinux (symbols, .orc_unwind*, no DWARF)"
     echo "config: $(grep -c '=' "$OUT/kernel.config") options, see kernel.config.xz"
-    for n in builtin-kaslr module-kaslr; do
+    for n in "${logs[@]}"; do
+      [ "$n" = normal ] && continue
       echo "panic $n:"
       grep -E 'rust_kernel: panicked at|^\[ *[0-9.]+\] +(kernel BUG at|Kernel panic - not syncing)' \
         "$OUT/serial-$n.log" | sed 's/\r$//; s/^/  /'
       grep -A1 -E 'rust_kernel: panicked at' "$OUT/serial-$n.log" | tail -1 | sed 's/\r$//; s/^/  message: /'
     done
     echo "sha256 (uncompressed):"
-    for f in "${files[@]}" "$OUT/bzImage" "$OUT/initramfs.cpio.gz" "$DUMPS/builtin-kaslr.d31.kdump" \
-             "$DUMPS/module-kaslr.d31.kdump"; do
+    [ "$UNWINDER" = orc ] && echo "  $(sha256sum "$BUILD/vmlinux.nodebug" | cut -d' ' -f1)  vmlinux.nodebug"
+    for f in "${files[@]}" "${copies[@]}"; do
       echo "  $(sha256sum "$f" | cut -d' ' -f1)  $(basename "$f")"
     done
   } > "$DATA/MANIFEST"
