@@ -74,33 +74,25 @@ stage_source() {
   fi
 }
 
+# insert_before FILE FRAGMENT ANCHOR: put FRAGMENT's text right before the line starting ANCHOR.
+insert_before() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import sys
+path, frag, anchor = sys.argv[1], open(sys.argv[2]).read(), "\n" + sys.argv[3]
+s = open(path).read()
+assert anchor in s, f"{path}: no line starting {sys.argv[3]!r}"
+open(path, "w").write(s.replace(anchor, frag.rstrip("\n") + "\n" + anchor, 1))
+PY
+}
+
 stage_sample() {
   # Our sample: samples/rust/rust_crashme{,_ko}.rs + rust_crashme_helper.c, Kconfig/Makefile hooks.
   cp -u "$HERE"/sample/rust_crashme.rs "$HERE"/sample/rust_crashme_ko.rs \
         "$HERE"/sample/rust_crashme_helper.c "$SRC/samples/rust/"
-  if ! grep -q SAMPLE_RUST_CRASHME "$SRC/samples/rust/Kconfig"; then
-    # insert our two options right before SAMPLE_RUST_HOSTPROGS
-    python3 - "$SRC/samples/rust/Kconfig" "$HERE/sample/Kconfig.fragment" <<'PY'
-import sys
-p, frag = sys.argv[1], open(sys.argv[2]).read()
-s = open(p).read()
-anchor = "\nconfig SAMPLE_RUST_HOSTPROGS"
-assert anchor in s
-s = s.replace(anchor, frag.rstrip("\n") + "\n" + anchor, 1)
-open(p, "w").write(s)
-PY
-  fi
-  if ! grep -q rust_crashme "$SRC/samples/rust/Makefile"; then
-    python3 - "$SRC/samples/rust/Makefile" "$HERE/sample/Makefile.fragment" <<'PY'
-import sys
-p, frag = sys.argv[1], open(sys.argv[2]).read()
-s = open(p).read()
-anchor = "\nsubdir-$(CONFIG_SAMPLE_RUST_HOSTPROGS)"
-assert anchor in s
-s = s.replace(anchor, frag.rstrip("\n") + "\n" + anchor, 1)
-open(p, "w").write(s)
-PY
-  fi
+  grep -q SAMPLE_RUST_CRASHME "$SRC/samples/rust/Kconfig" ||
+    insert_before "$SRC/samples/rust/Kconfig" "$HERE/sample/Kconfig.fragment" "config SAMPLE_RUST_HOSTPROGS"
+  grep -q rust_crashme "$SRC/samples/rust/Makefile" ||
+    insert_before "$SRC/samples/rust/Makefile" "$HERE/sample/Makefile.fragment" 'subdir-$(CONFIG_SAMPLE_RUST_HOSTPROGS)'
 }
 
 stage_config() {
