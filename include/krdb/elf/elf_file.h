@@ -1,0 +1,72 @@
+// ElfFile: an ELF object (vmlinux, a .ko, a user executable or library) opened read-only through
+// libelf (mmap). It answers what does not need DWARF: the file type, sections, the GNU build-id,
+// and address -> ELF symbol (the fallback when an address has no debug info, and the only names
+// a vmlinux without DWARF has).
+// Contract: open() never throws; a malformed file is an Error naming the file and what is wrong.
+// Symbols are the defined FUNC/OBJECT/NOTYPE symbols of .symtab (or .dynsym when stripped),
+// sorted by address; lookups are O(log n).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "krdb/base/error.h"
+
+struct Elf;  // libelf's handle (typedef struct Elf Elf in libelf.h)
+
+namespace krdb {
+
+struct ElfSection {
+  std::string name;
+  uint32_t type = 0;
+  uint64_t flags = 0, address = 0, offset = 0, size = 0;
+};
+
+struct ElfSymbol {
+  std::string name;
+  uint64_t address = 0, size = 0;
+  uint8_t type = 0, bind = 0;  // STT_*, STB_*
+  uint16_t section = 0;        // section index (for .ko: relative to that section)
+};
+
+struct SymbolMatch {
+  const ElfSymbol* symbol = nullptr;
+  uint64_t offset = 0;  // address - symbol->address
+};
+
+class ElfFile {
+ public:
+  static Expected<std::unique_ptr<ElfFile>> open(const std::string& path);
+  ~ElfFile();
+  ElfFile(const ElfFile&) = delete;
+  ElfFile& operator=(const ElfFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  uint16_t type() const { return type_; }  // ET_EXEC, ET_DYN, ET_REL
+  const std::vector<ElfSection>& sections() const { return sections_; }
+  const ElfSection* section(const std::string& name) const;
+  const std::vector<ElfSymbol>& symbols() const { return symbols_; }
+  // Lower-case hex of NT_GNU_BUILD_ID, if the file has one.
+  const std::optional<std::string>& build_id() const { return build_id_; }
+
+  // The symbol containing `address` (sized symbols), else the nearest preceding unsized one in
+  // the same section's range; nullopt when the address is outside every symbol.
+  std::optional<SymbolMatch> symbol_at(uint64_t address) const;
+  // First symbol with this exact name.
+  const ElfSymbol* symbol_named(const std::string& name) const;
+
+ private:
+  ElfFile() = default;
+  std::string path_;
+  int fd_ = -1;
+  ::Elf* elf_ = nullptr;
+  uint16_t type_ = 0;
+  std::vector<ElfSection> sections_;
+  std::vector<ElfSymbol> symbols_;
+  std::optional<std::string> build_id_;
+};
+
+}  // namespace krdb
