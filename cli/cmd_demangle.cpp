@@ -2,7 +2,6 @@
 // name rewrites every mangled name in standard input (like rustfilt / c++filt), keeping all other
 // bytes as they are.
 #include <cstdio>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -46,13 +45,12 @@ int run(const DemangleArgs& args) {
   options.short_form.max_generic_depth = args.generic_depth;
   if (!args.elide.empty()) options.short_form.elided_crates = args.elide;
   if (args.symbols.empty()) return run_filter(options);
-  int rc = kExitOk;
   for (const auto& s : args.symbols) {
     Demangled d = demangle(s, options);
     std::fwrite(d.text.data(), 1, d.text.size(), stdout);
     std::fputc('\n', stdout);
   }
-  return rc;
+  return kExitOk;
 }
 
 }  // namespace
@@ -61,11 +59,15 @@ void add_demangle_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<DemangleArgs>();
   auto* cmd = app.add_subcommand(
       "demangle", "Demangle Rust (v0, legacy) and C++ symbols; with no SYMBOL, filter stdin");
-  static const std::map<std::string, DemangleForm> forms = {
-      {"full", DemangleForm::Full}, {"short", DemangleForm::Short}, {"verbose", DemangleForm::Verbose}};
-  cmd->add_option("--form", args->form, "full (as rustfilt), short (for narrow columns), verbose "
-                                        "(with crate disambiguators and hashes)")
-      ->transform(CLI::CheckedTransformer(forms, CLI::ignore_case));
+  cmd->add_option_function<std::string>(
+         "--form",
+         [args](const std::string& name) {
+           auto form = parse_demangle_form(name);
+           if (!form) throw CLI::ValidationError("--form", "use full, short or verbose");
+           args->form = *form;
+         },
+         "full (as rustfilt), short (for narrow columns), verbose (with crate disambiguators and "
+         "hashes)");
   cmd->add_flag("--rust-only", args->rust_only, "leave C++ names alone (exactly as rustfilt)");
   cmd->add_option("--generic-depth", args->generic_depth,
                   "short form: generic lists nested deeper than this print as <…>");

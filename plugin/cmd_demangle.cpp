@@ -11,10 +11,9 @@ static bool do_demangle(lldb::SBDebugger&, const std::vector<std::string>& args,
   for (size_t i = 0; i < args.size(); ++i) {
     if ((args[i] == "-f" || args[i] == "--form") && i + 1 < args.size()) {
       const std::string& f = args[++i];
-      if (f == "full") options.form = DemangleForm::Full;
-      else if (f == "short") options.form = DemangleForm::Short;
-      else if (f == "verbose") options.form = DemangleForm::Verbose;
-      else {
+      if (auto form = parse_demangle_form(f)) {
+        options.form = *form;
+      } else {
         result.SetError(("unknown form '" + f + "': use full, short or verbose").c_str());
         return false;
       }

@@ -91,6 +91,13 @@ Demangled demangle(std::string_view symbol, const DemangleOptions& options) {
   return d;
 }
 
+std::optional<DemangleForm> parse_demangle_form(std::string_view name) {
+  if (name == "full") return DemangleForm::Full;
+  if (name == "short") return DemangleForm::Short;
+  if (name == "verbose") return DemangleForm::Verbose;
+  return std::nullopt;
+}
+
 std::string demangle_text(std::string_view symbol, DemangleForm form) {
   DemangleOptions options;
   options.form = form;

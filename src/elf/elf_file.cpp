@@ -20,7 +20,7 @@ Error elf_error(const std::string& path, const std::string& what) {
   return Error(ErrorKind::BadData, what + ": " + elf_errmsg(-1), path);
 }
 
-std::optional<std::string> read_build_id(Elf* elf, const GElf_Shdr& shdr, Elf_Scn* scn) {
+std::optional<std::string> read_build_id(Elf_Scn* scn) {
   Elf_Data* data = elf_getdata(scn, nullptr);
   if (!data) return std::nullopt;
   GElf_Nhdr nhdr;
@@ -35,8 +35,6 @@ std::optional<std::string> read_build_id(Elf* elf, const GElf_Shdr& shdr, Elf_Sc
       return hex;
     }
   }
-  (void)elf;
-  (void)shdr;
   return std::nullopt;
 }
 
@@ -68,7 +66,7 @@ Expected<std::unique_ptr<ElfFile>> ElfFile::open(const std::string& path) {
                             shdr.sh_offset, shdr.sh_size});
     if (shdr.sh_type == SHT_SYMTAB) symtab = scn;
     if (shdr.sh_type == SHT_DYNSYM) dynsym = scn;
-    if (shdr.sh_type == SHT_NOTE && !f->build_id_) f->build_id_ = read_build_id(f->elf_, shdr, scn);
+    if (shdr.sh_type == SHT_NOTE && !f->build_id_) f->build_id_ = read_build_id(scn);
   }
 
   if (Elf_Scn* scn = symtab ? symtab : dynsym) {

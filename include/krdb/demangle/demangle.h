@@ -10,6 +10,7 @@
 //    rustc-demangle does, instead of running away.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,9 @@ struct Demangled {
 
 // Demangles one whole symbol.
 Demangled demangle(std::string_view symbol, const DemangleOptions& options = {});
+
+// The form named "full", "short" or "verbose" (the CLI's --form and the plugin's -f).
+std::optional<DemangleForm> parse_demangle_form(std::string_view name);
 
 // Convenience: the demangled text in the given form.
 std::string demangle_text(std::string_view symbol, DemangleForm form = DemangleForm::Full);
