@@ -53,6 +53,9 @@ Expected<std::unique_ptr<ElfFile>> ElfFile::open(const std::string& path) {
   GElf_Ehdr ehdr;
   if (!gelf_getehdr(f->elf_, &ehdr)) return elf_error(path, "bad ELF header");
   f->type_ = ehdr.e_type;
+  size_t image_size = 0;
+  if (const char* image = elf_rawfile(f->elf_, &image_size))
+    f->image_ = {reinterpret_cast<const uint8_t*>(image), image_size};
   size_t shstrndx = 0;
   if (elf_getshdrstrndx(f->elf_, &shstrndx) != 0) return elf_error(path, "bad section name table");
 
@@ -104,6 +107,18 @@ const ElfSection* ElfFile::section(const std::string& name) const {
   for (const auto& s : sections_)
     if (s.name == name) return &s;
   return nullptr;
+}
+
+std::span<const uint8_t> ElfFile::section_data(const std::string& name) const {
+  const ElfSection* s = section(name);
+  return s ? section_data(*s) : std::span<const uint8_t>{};
+}
+
+std::span<const uint8_t> ElfFile::section_data(const ElfSection& s) const {
+  // Sections past the end of a truncated file give nothing rather than bytes beyond the map.
+  if (s.type == SHT_NOBITS || s.offset > image_.size() || s.size > image_.size() - s.offset)
+    return {};
+  return image_.subspan(s.offset, s.size);
 }
 
 std::optional<SymbolMatch> ElfFile::symbol_at(uint64_t address) const {

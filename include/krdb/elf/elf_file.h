@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,10 @@ class ElfFile {
   uint16_t type() const { return type_; }  // ET_EXEC, ET_DYN, ET_REL
   const std::vector<ElfSection>& sections() const { return sections_; }
   const ElfSection* section(const std::string& name) const;
+  // The raw bytes of a section as stored in the file (no relocations applied); empty for
+  // SHT_NOBITS or a missing section. Valid while the ElfFile lives.
+  std::span<const uint8_t> section_data(const std::string& name) const;
+  std::span<const uint8_t> section_data(const ElfSection& section) const;
   const std::vector<ElfSymbol>& symbols() const { return symbols_; }
   // Lower-case hex of NT_GNU_BUILD_ID, if the file has one.
   const std::optional<std::string>& build_id() const { return build_id_; }
@@ -64,6 +69,7 @@ class ElfFile {
   int fd_ = -1;
   ::Elf* elf_ = nullptr;
   uint16_t type_ = 0;
+  std::span<const uint8_t> image_;  // the whole file, mapped by libelf
   std::vector<ElfSection> sections_;
   std::vector<ElfSymbol> symbols_;
   std::optional<std::string> build_id_;

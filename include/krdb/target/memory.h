@@ -1,0 +1,40 @@
+// Memory: the one interface through which krdb reads a target's memory — a crash dump (dump/),
+// a live kernel behind LLDB (plugin/), or a user-space core. Addresses are virtual addresses of
+// the target (kernel virtual addresses for a kernel).
+// Contract: read() fills all of `out` or returns an Error of kind Fault whose context names the
+// first address that could not be read and why (not in the dump, filtered out, unmapped). It
+// never returns zeros in place of missing memory. Implementations are not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <type_traits>
+
+#include "krdb/base/error.h"
+
+namespace krdb {
+
+class Memory {
+ public:
+  virtual ~Memory() = default;
+  virtual Expected<void> read(uint64_t address, std::span<uint8_t> out) = 0;
+
+  // A trivially-copyable little-endian value at `address`.
+  template <typename T>
+  Expected<T> read_value(uint64_t address) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    T v{};
+    auto r = read(address, {reinterpret_cast<uint8_t*>(&v), sizeof(T)});
+    if (!r) return r.error();
+    return v;
+  }
+  Expected<uint64_t> read_u64(uint64_t address) { return read_value<uint64_t>(address); }
+  Expected<uint32_t> read_u32(uint64_t address) { return read_value<uint32_t>(address); }
+
+  // A NUL-terminated string of at most `max_bytes` bytes (without the NUL); longer strings are
+  // cut and reported as LimitHit. Read in small chunks so a string near an unreadable page works.
+  Expected<std::string> read_cstring(uint64_t address, uint64_t max_bytes);
+};
+
+}  // namespace krdb
