@@ -18,5 +18,7 @@ enum ExitCode : int {
 using CommandAdder = void (*)(CLI::App& app, int& exit_code);
 void add_version_command(CLI::App& app, int& exit_code);
 void add_demangle_command(CLI::App& app, int& exit_code);
+void add_symbolize_command(CLI::App& app, int& exit_code);
+void add_types_command(CLI::App& app, int& exit_code);
 
 }  // namespace krdb::cli

@@ -13,7 +13,8 @@ int main(int argc, char** argv) noexcept {
                  "krdb"};
     app.set_version_flag("--version", std::string("krdb ") + krdb::kVersion);
     app.require_subcommand(1);
-    for (CommandAdder add : {add_version_command, add_demangle_command}) add(app, exit_code);
+    for (CommandAdder add : {add_version_command, add_demangle_command, add_symbolize_command,
+                                 add_types_command}) add(app, exit_code);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

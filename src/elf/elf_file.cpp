@@ -66,7 +66,8 @@ Expected<std::unique_ptr<ElfFile>> ElfFile::open(const std::string& path) {
     if (!gelf_getshdr(scn, &shdr)) return elf_error(path, "bad section header");
     const char* name = elf_strptr(f->elf_, shstrndx, shdr.sh_name);
     f->sections_.push_back({name ? name : "", shdr.sh_type, shdr.sh_flags, shdr.sh_addr,
-                            shdr.sh_offset, shdr.sh_size});
+                            shdr.sh_offset, shdr.sh_size, shdr.sh_link, shdr.sh_info,
+                            shdr.sh_entsize, shdr.sh_addralign, uint32_t(elf_ndxscn(scn))});
     if (shdr.sh_type == SHT_SYMTAB) symtab = scn;
     if (shdr.sh_type == SHT_DYNSYM) dynsym = scn;
     if (shdr.sh_type == SHT_NOTE && !f->build_id_) f->build_id_ = read_build_id(scn);
@@ -125,7 +126,6 @@ std::optional<SymbolMatch> ElfFile::symbol_at(uint64_t address) const {
   // Last symbol starting at or before the address; walk back over a few aliases/nested ones.
   auto it = std::upper_bound(symbols_.begin(), symbols_.end(), address,
                              [](uint64_t a, const ElfSymbol& s) { return a < s.address; });
-  const ElfSymbol* unsized = nullptr;
   for (int steps = 0; it != symbols_.begin() && steps < 64; ++steps) {
     --it;
     if (it->size > 0 && address < it->address + it->size) {
@@ -136,9 +136,34 @@ std::optional<SymbolMatch> ElfFile::symbol_at(uint64_t address) const {
         --first;
       return SymbolMatch{&*first, address - first->address};
     }
-    if (it->size == 0 && !unsized) unsized = &*it;
   }
-  if (unsized) return SymbolMatch{unsized, address - unsized->address};
+  // In no sized symbol: an assembly label (unsized), alignment padding, or a return address just
+  // after a noreturn call at a function's end: the nearest preceding symbol, as addr2line does.
+  auto prev = std::upper_bound(symbols_.begin(), symbols_.end(), address,
+                               [](uint64_t a, const ElfSymbol& s) { return a < s.address; });
+  if (prev != symbols_.begin()) {
+    --prev;
+    while (prev != symbols_.begin() && std::prev(prev)->address == prev->address) --prev;
+    // Only inside the symbol's own section: an address beyond it (a module, user space) is not
+    // "vmlinux's last symbol + a lot".
+    uint16_t index = prev->section;
+    if (index >= 1 && index <= sections_.size()) {
+      const ElfSection& s = sections_[index - 1];
+      if (type_ == 1 /*ET_REL*/ || (address >= s.address && address - s.address < s.size))
+        return SymbolMatch{&*prev, address - prev->address};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<SymbolMatch> ElfFile::symbol_in_section(uint32_t section_index, uint64_t offset) const {
+  const ElfSymbol* best = nullptr;
+  for (const auto& s : symbols_) {
+    if (s.section != section_index || s.address > offset) continue;
+    if (s.size > 0 && offset < s.address + s.size) return SymbolMatch{&s, offset - s.address};
+    if (!best || s.address > best->address) best = &s;
+  }
+  if (best) return SymbolMatch{best, offset - best->address};
   return std::nullopt;
 }
 

@@ -92,4 +92,10 @@ class [[nodiscard]] Expected<void> {
   if (!var##_result_) return var##_result_.error(); \
   auto& var = *var##_result_
 
+// Returns the error of an Expected<void> (or any Expected) to the caller.
+#define KRDB_CHECK(expr)                                    \
+  do {                                                      \
+    if (auto krdb_check_ = (expr); !krdb_check_) return krdb_check_.error(); \
+  } while (0)
+
 }  // namespace krdb

@@ -24,6 +24,9 @@ struct ElfSection {
   std::string name;
   uint32_t type = 0;
   uint64_t flags = 0, address = 0, offset = 0, size = 0;
+  uint32_t link = 0, info = 0;         // sh_link, sh_info (relocation target for SHT_RELA)
+  uint64_t entsize = 0, addralign = 0;
+  uint32_t index = 0;                  // ELF section index (sections()[i].index == i + 1)
 };
 
 struct ElfSymbol {
@@ -57,9 +60,13 @@ class ElfFile {
   // Lower-case hex of NT_GNU_BUILD_ID, if the file has one.
   const std::optional<std::string>& build_id() const { return build_id_; }
 
-  // The symbol containing `address` (sized symbols), else the nearest preceding unsized one in
-  // the same section's range; nullopt when the address is outside every symbol.
+  // The sized symbol containing `address`, else the nearest preceding symbol (a label, or
+  // padding after a function) when the address is inside that symbol's section; nullopt
+  // otherwise.
   std::optional<SymbolMatch> symbol_at(uint64_t address) const;
+  // For relocatable files, whose symbol values are section offsets: the symbol of section
+  // `section_index` that contains `offset` (else the nearest preceding one in that section).
+  std::optional<SymbolMatch> symbol_in_section(uint32_t section_index, uint64_t offset) const;
   // First symbol with this exact name.
   const ElfSymbol* symbol_named(const std::string& name) const;
 

@@ -1,0 +1,111 @@
+#include "krdb/dwarf/debug_info.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "debug_info_impl.h"
+#include "separate_debug.h"
+
+namespace krdb {
+
+namespace {
+
+// libdwarf calls this instead of abort() when an error has no Dwarf_Error to go to; krdb reads
+// such values as absent and reports the CU-level failure where it is detected.
+void ignore_dwarf_error(Dwarf_Error, Dwarf_Ptr) {}
+
+std::string debug_root() {
+  const char* env = std::getenv("KRDB_DEBUG_ROOT");
+  return env && *env ? env : "/usr/lib/debug";
+}
+
+}  // namespace
+
+DebugInfo::Impl::~Impl() {
+  if (dbg) dwarf_object_finish(dbg, nullptr);
+}
+
+Expected<std::unique_ptr<DebugInfo>> DebugInfo::open(const std::string& path, const Limits& limits) {
+  auto elf = ElfFile::open(path);
+  if (!elf) return elf.error();
+  std::unique_ptr<DebugInfo> info(new DebugInfo());
+  info->impl_ = std::make_unique<Impl>();
+  Impl& impl = *info->impl_;
+  impl.limits = limits;
+  impl.elf = std::move(*elf);
+  impl.debug_path = path;
+  if (!impl.elf->section(".debug_info")) {
+    if (auto separate = dw::find_separate_debug_file(*impl.elf, debug_root())) {
+      auto debug = ElfFile::open(*separate);
+      if (debug) {
+        impl.debug_elf = std::move(*debug);
+        impl.debug_path = *separate;
+      }
+    }
+  }
+  if (!impl.dwarf_elf().section(".debug_info")) return info;  // symbols only
+
+  impl.access = std::make_unique<dw::ObjectAccess>(impl.dwarf_elf());
+  Dwarf_Error err = nullptr;
+  int r = dwarf_object_init_b(impl.access->interface(), ignore_dwarf_error, nullptr,
+                              DW_GROUPNUMBER_ANY, &impl.dbg, &err);
+  if (r != DW_DLV_OK) {
+    std::string msg = err ? dwarf_errmsg(err) : "no DWARF sections";
+    impl.dbg = nullptr;
+    return Error(ErrorKind::BadData, "cannot read DWARF: " + msg, impl.debug_path);
+  }
+  KRDB_CHECK(impl.load_units());
+  return info;
+}
+
+DebugInfo::~DebugInfo() = default;
+
+const ElfFile& DebugInfo::elf() const { return *impl_->elf; }
+const std::string& DebugInfo::debug_path() const { return impl_->debug_path; }
+bool DebugInfo::has_dwarf() const { return impl_->dbg != nullptr; }
+const std::vector<CompileUnit>& DebugInfo::units() const { return impl_->units; }
+
+const std::vector<Error>& DebugInfo::unit_errors() const {
+  if (impl_->access)
+    for (const auto& w : impl_->access->warnings())
+      if (std::find_if(impl_->unit_errors.begin(), impl_->unit_errors.end(), [&](const Error& e) {
+            return e.message == w.message && e.context == w.context;
+          }) == impl_->unit_errors.end())
+        impl_->unit_errors.push_back(w);
+  return impl_->unit_errors;
+}
+
+std::optional<uint64_t> DebugInfo::section_address(const std::string& section) const {
+  if (impl_->access) return impl_->access->section_address(section);
+  return std::nullopt;
+}
+
+std::string FrameInfo::display_name(DemangleForm form) const {
+  if (!linkage_name.empty()) {
+    DemangleOptions options;
+    options.form = form;
+    Demangled d = demangle(linkage_name, options);
+    // Unmangled linkage names (#[no_mangle] Rust, C) are the symbol users see in oopses.
+    return d.text;
+  }
+  // rustc omits DW_AT_linkage_name only for #[no_mangle] functions, whose name is the symbol.
+  if (!name.empty()) return name;
+  return qualified;
+}
+
+std::string AddressInfo::function_name(DemangleForm form) const {
+  if (!frames.empty()) {
+    std::string n = frames.front().display_name(form);
+    if (!n.empty()) return n;
+  }
+  if (symbol) {
+    DemangleOptions options;
+    options.form = form;
+    return demangle(*symbol, options).text;
+  }
+  return "??";
+}
+
+}  // namespace krdb

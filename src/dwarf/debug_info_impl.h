@@ -1,0 +1,110 @@
+// DebugInfo's private state, shared by the files of src/dwarf/ (one per concern: units, scopes,
+// lines, names, types, variables).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "krdb/dwarf/debug_info.h"
+#include "libdwarf_api.h"
+#include "object_access.h"
+
+namespace krdb {
+
+namespace dw {
+
+struct LineRow {
+  uint64_t address = 0;
+  uint32_t line = 0, column = 0, file = 0;
+};
+
+struct LineSequence {
+  uint64_t begin = 0, end = 0;
+  std::vector<LineRow> rows;  // sorted by address
+};
+
+struct LineTable {
+  std::vector<std::string> files;  // indexed as DW_AT_decl_file / DW_AT_call_file / rows number them
+  std::vector<LineSequence> sequences;  // sorted by begin
+  std::vector<uint64_t> max_end;        // max_end[i] = max end of sequences[0..i] (they may nest)
+  const LineRow* find(uint64_t address) const;
+  std::string file(uint32_t index) const { return index < files.size() ? files[index] : std::string(); }
+};
+
+// A function, inlined function or lexical block of one CU, with its address ranges.
+struct Scope {
+  uint64_t die_offset = 0;
+  Dwarf_Half tag = 0;
+  std::vector<AddressRange> ranges;
+  uint32_t call_file = 0, call_line = 0, call_column = 0;
+  int32_t parent = -1;
+  std::vector<uint32_t> children;
+  bool contains(uint64_t a) const {
+    for (const auto& r : ranges) if (r.contains(a)) return true;
+    return false;
+  }
+};
+
+struct UnitData {
+  bool scopes_loaded = false, lines_loaded = false;
+  uint64_t base = 0;  // the CU's DW_AT_low_pc, base of DWARF 4 range lists
+  std::vector<Scope> scopes;
+  struct TopRange { AddressRange range; uint32_t scope; };
+  std::vector<TopRange> top;  // ranges of outermost scopes (subprograms), sorted by begin
+  LineTable lines;
+  std::unordered_map<uint64_t, std::string> qualified;  // DIE offset -> namespace path + name
+};
+
+struct NameInfo {
+  std::string name, linkage, qualified;
+};
+
+}  // namespace dw
+
+struct DebugInfo::Impl {
+  Limits limits;
+  std::unique_ptr<ElfFile> elf;        // the file asked for
+  std::unique_ptr<ElfFile> debug_elf;  // separate debug file, if any
+  std::unique_ptr<dw::ObjectAccess> access;
+  Dwarf_Debug dbg = nullptr;
+  std::string debug_path;
+  std::vector<CompileUnit> units;
+  std::vector<dw::UnitData> unit_data;
+  std::vector<Error> unit_errors;
+  struct CuRange { AddressRange range; uint32_t unit; };
+  std::vector<CuRange> cu_ranges;  // sorted by begin
+
+  std::unordered_map<uint64_t, dw::NameInfo> names;           // by DIE offset
+  std::unordered_map<TypeId, std::unique_ptr<Type>> types;    // by DIE offset
+  std::unordered_set<TypeId> types_loading;  // recursion guard for malformed type graphs
+  bool name_index_built = false;
+  std::unordered_map<std::string, std::vector<TypeId>> type_index;      // name and qualified name
+  std::unordered_map<std::string, uint64_t> variable_index;             // global variable DIEs
+  std::unordered_map<uint64_t, std::string> type_qualified;             // from the name index walk
+
+  ~Impl();
+  const ElfFile& dwarf_elf() const { return debug_elf ? *debug_elf : *elf; }
+
+  // units.cpp
+  Expected<void> load_units();
+  int unit_for_address(uint64_t address) const;
+  int unit_for_offset(uint64_t die_offset) const;
+  // scopes.cpp
+  Expected<void> load_scopes(uint32_t unit);
+  // lines.cpp
+  Expected<void> load_lines(uint32_t unit);
+  // names.cpp
+  const dw::NameInfo& names_of(uint64_t die_offset);
+  // type_index.cpp / types.cpp
+  Expected<void> build_name_index();
+  Expected<const Type*> load_type(TypeId id);
+  Expected<void> read_children(const dw::Die& die, Type& t);
+  Expected<void> read_variant_part(const dw::Die& die, Type& t);
+  // variables.cpp
+  std::vector<Variable> variables_of(uint64_t scope_die);
+};
+
+}  // namespace krdb

@@ -1,0 +1,127 @@
+// Per-CU line tables, loaded on first use and kept as sorted sequences for O(log n) look-up.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "debug_info_impl.h"
+
+namespace krdb {
+
+namespace dw {
+
+const LineRow* LineTable::find(uint64_t address) const {
+  auto seq = std::upper_bound(sequences.begin(), sequences.end(), address,
+                              [](uint64_t a, const LineSequence& s) { return a < s.begin; });
+  // Sequences may nest (rustc: one sequence for a whole section, others for functions placed
+  // inside its range): walk back while an earlier sequence may still reach the address.
+  while (seq != sequences.begin()) {
+    --seq;
+    if (max_end[seq - sequences.begin()] <= address) break;
+    if (address >= seq->end || seq->rows.empty()) continue;
+    auto row = std::upper_bound(seq->rows.begin(), seq->rows.end(), address,
+                                [](uint64_t a, const LineRow& r) { return a < r.address; });
+    if (row == seq->rows.begin()) continue;
+    return &*std::prev(row);
+  }
+  return nullptr;
+}
+
+namespace {
+
+std::vector<std::string> source_files(const Die& cu, uint64_t line_version) {
+  std::vector<std::string> files;
+  char** list = nullptr;
+  Dwarf_Signed count = 0;
+  if (dwarf_srcfiles(cu.get(), &list, &count, nullptr) != DW_DLV_OK) return files;
+  // DWARF 5 numbers files from 0 (file 0 = the CU's primary file); earlier versions from 1.
+  if (line_version < 5) files.emplace_back();
+  for (Dwarf_Signed i = 0; i < count; ++i) {
+    files.emplace_back(list[i] ? list[i] : "");
+    dwarf_dealloc(cu.dbg(), list[i], DW_DLA_STRING);
+  }
+  dwarf_dealloc(cu.dbg(), list, DW_DLA_LIST);
+  return files;
+}
+
+LineRow read_row(Dwarf_Line line, bool& end_sequence) {
+  LineRow row;
+  Dwarf_Addr addr = 0;
+  Dwarf_Unsigned lineno = 0, fileno = 0;
+  Dwarf_Signed column = 0;
+  Dwarf_Bool end = false;
+  dwarf_lineaddr(line, &addr, nullptr);
+  dwarf_lineno(line, &lineno, nullptr);
+  dwarf_lineoff_b(line, reinterpret_cast<Dwarf_Unsigned*>(&column), nullptr);
+  dwarf_line_srcfileno(line, &fileno, nullptr);
+  dwarf_lineendsequence(line, &end, nullptr);
+  // libdwarf 20210528 reports end_sequence on rows that carry epilogue_begin (LLVM/rustc emits
+  // DW_LNS_set_epilogue_begin; llvm-dwarfdump and addr2line read those rows as ordinary ones).
+  // A real DW_LNE_end_sequence row never has epilogue_begin: the flag is reset after each row.
+  Dwarf_Bool prologue_end = false, epilogue_begin = false;
+  Dwarf_Unsigned isa = 0, discriminator = 0;
+  if (end && dwarf_prologue_end_etc(line, &prologue_end, &epilogue_begin, &isa, &discriminator,
+                                    nullptr) == DW_DLV_OK && epilogue_begin)
+    end = false;
+  row.address = addr;
+  row.line = uint32_t(lineno);
+  row.column = uint32_t(column);
+  row.file = uint32_t(fileno);
+  end_sequence = end;
+  return row;
+}
+
+}  // namespace
+
+}  // namespace dw
+
+Expected<void> DebugInfo::Impl::load_lines(uint32_t unit) {
+  dw::UnitData& data = unit_data[unit];
+  if (data.lines_loaded) return {};
+  data.lines_loaded = true;
+  auto die = dw::die_at(dbg, units[unit].die_offset);
+  if (!die) return die.error();
+  Dwarf_Unsigned version = 0;
+  Dwarf_Small table_count = 0;
+  Dwarf_Line_Context context = nullptr;
+  dw::ErrorSlot err(dbg);
+  int r = dwarf_srclines_b(die->get(), &version, &table_count, &context, err.out());
+  if (r == DW_DLV_NO_ENTRY) return {};
+  auto where = fmt::format("{}: line table of CU {} ({:#x})", debug_path, units[unit].name,
+                           units[unit].offset);
+  if (r == DW_DLV_ERROR) {
+    Error e(ErrorKind::BadData, "cannot read line table: " + err.message(), where);
+    unit_errors.push_back(e);
+    return e;
+  }
+  Dwarf_Line* lines = nullptr;
+  Dwarf_Signed count = 0;
+  if (dwarf_srclines_from_linecontext(context, &lines, &count, err.out()) == DW_DLV_OK) {
+    dw::LineSequence seq;
+    for (Dwarf_Signed i = 0; i < count; ++i) {
+      bool end = false;
+      dw::LineRow row = dw::read_row(lines[i], end);
+      if (seq.rows.empty()) seq.begin = row.address;
+      if (end) {
+        seq.end = row.address;
+        // Rows of one sequence ascend; a stable sort keeps the last of equal addresses last.
+        std::stable_sort(seq.rows.begin(), seq.rows.end(),
+                         [](const auto& a, const auto& b) { return a.address < b.address; });
+        // A sequence at address 0 in a linked file is a discarded function (--gc-sections).
+        if (seq.end > seq.begin && !(seq.begin == 0 && elf->type() != 1 /*ET_REL*/))
+          data.lines.sequences.push_back(std::move(seq));
+        seq = {};
+        continue;
+      }
+      seq.rows.push_back(row);
+    }
+  }
+  dwarf_srclines_dealloc_b(context);
+  data.lines.files = dw::source_files(*die, version);
+  std::sort(data.lines.sequences.begin(), data.lines.sequences.end(),
+            [](const auto& a, const auto& b) { return a.begin < b.begin; });
+  uint64_t reach = 0;
+  for (const auto& s : data.lines.sequences) data.lines.max_end.push_back(reach = std::max(reach, s.end));
+  return {};
+}
+
+}  // namespace krdb
