@@ -65,7 +65,10 @@ int run(const SymbolizeArgs& args) {
   }
   int status = kExitOk;
   if (!(*info)->has_dwarf())
-    fmt::print(stderr, "krdb symbolize: note: {} has no DWARF; using ELF symbols only\n", args.elf);
+    fmt::print(stderr, "krdb symbolize: note: {} has no usable DWARF; using ELF symbols only\n",
+               args.elf);
+  for (const Error& e : (*info)->unit_errors())
+    fmt::print(stderr, "krdb symbolize: warning: {}\n", e.describe());
   if (!args.addresses.empty()) {
     for (const auto& a : args.addresses) print_one(**info, args, a, status);
   } else {

@@ -48,6 +48,11 @@ Expected<std::unique_ptr<DebugInfo>> DebugInfo::open(const std::string& path, co
   if (!impl.dwarf_elf().section(".debug_info")) return info;  // symbols only
 
   impl.access = std::make_unique<dw::ObjectAccess>(impl.dwarf_elf());
+  if (auto valid = impl.access->validate_tables(); !valid) {
+    impl.unit_errors.push_back(valid.error());
+    impl.access.reset();
+    return info;  // symbols only; unit_errors() says why
+  }
   Dwarf_Error err = nullptr;
   int r = dwarf_object_init_b(impl.access->interface(), ignore_dwarf_error, nullptr,
                               DW_GROUPNUMBER_ANY, &impl.dbg, &err);

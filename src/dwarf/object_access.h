@@ -25,6 +25,11 @@ class ObjectAccess {
   std::optional<uint64_t> section_address(const std::string& name) const;
   // Relocatable files: the allocated section holding a synthetic address, and the offset in it.
   std::optional<std::pair<uint32_t, uint64_t>> section_offset(uint64_t address) const;
+  // Checks the unit headers of the DWARF 5 table sections every CU shares (.debug_addr,
+  // .debug_rnglists, .debug_loclists, .debug_str_offsets) before libdwarf sees them: libdwarf
+  // 20210528 crashes on some malformed ones (double free, null dereference — found by krdb's
+  // corruption tests), so a file whose tables are malformed is read without DWARF.
+  Expected<void> validate_tables();
   // Problems met while loading sections (bad relocation, bad compression header).
   const std::vector<Error>& warnings() const { return warnings_; }
 

@@ -1,0 +1,111 @@
+// Malformed DWARF: corrupted and truncated copies of real files must give Errors for the bad
+// parts while everything else keeps working — never a crash (run under ASan/UBSan) or a hang.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "krdb/dwarf/debug_info.h"
+
+using namespace krdb;
+
+namespace {
+
+const std::string kModule = std::string(KRDB_TEST_DATA_DIR) + "/kernel-fp/rust_crashme_ko.ko";
+
+std::vector<char> slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+std::string write_temp(const std::vector<char>& bytes, const std::string& name) {
+  auto path = std::filesystem::temp_directory_path() / ("krdb-" + name + "-" + std::to_string(getpid()));
+  std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+  return path.string();
+}
+
+// Opens and uses a file the way the commands do; returns how many addresses got DWARF frames.
+size_t exercise(const std::string& path) {
+  auto info = DebugInfo::open(path);
+  if (!info) {
+    CHECK(info.error().context.find(path) != std::string::npos);  // the error names the file
+    return 0;
+  }
+  size_t with_frames = 0;
+  for (const auto& cu : (*info)->units())
+    for (const auto& r : cu.ranges)
+      for (uint64_t a = r.begin; a < r.end && a < r.begin + 0x400; a += 7)
+        with_frames += !(*info)->symbolize(a, {.variables = true}).frames.empty();
+  for (const char* name : {"rust_crashme_ko::KoState", "module", "Option<u32>"})
+    if (auto id = (*info)->find_type(name)) (void)(*info)->type(*id);
+  for (const auto& e : (*info)->unit_errors()) CHECK_FALSE(e.message.empty());
+  return with_frames;
+}
+
+std::pair<uint64_t, uint64_t> section_range(const std::string& path, const std::string& name) {
+  auto elf = ElfFile::open(path);
+  REQUIRE(elf);
+  const ElfSection* s = (*elf)->section(name);
+  REQUIRE(s);
+  return {s->offset, s->size};
+}
+
+}  // namespace
+
+TEST_CASE("the intact module symbolizes (baseline for the corruption tests)", "[dwarf]") {
+  CHECK(exercise(kModule) > 100);
+}
+
+TEST_CASE("random byte corruption of .debug_info never crashes", "[dwarf]") {
+  auto original = slurp(kModule);
+  auto [offset, size] = section_range(kModule, ".debug_info");
+  std::mt19937_64 rng(1234);
+  for (int round = 0; round < 40; ++round) {
+    auto bytes = original;
+    for (int i = 0; i < 16; ++i) bytes[offset + rng() % size] = char(rng());
+    std::string path = write_temp(bytes, "corrupt");
+    INFO("round " << round);
+    (void)exercise(path);
+    std::filesystem::remove(path);
+  }
+}
+
+TEST_CASE("corrupting .debug_abbrev and .debug_line gives partial results", "[dwarf]") {
+  for (const char* section : {".debug_abbrev", ".debug_line", ".debug_rnglists", ".debug_addr"}) {
+    auto bytes = slurp(kModule);
+    auto [offset, size] = section_range(kModule, section);
+    for (uint64_t i = 0; i < size; i += 3) bytes[offset + i] = char(0xff);
+    std::string path = write_temp(bytes, "sect");
+    INFO(section);
+    (void)exercise(path);
+    std::filesystem::remove(path);
+  }
+}
+
+TEST_CASE("truncated copies: an Error naming the file, or partial DWARF", "[dwarf]") {
+  auto original = slurp(kModule);
+  for (size_t cut : {size_t(0), size_t(16), size_t(64), original.size() / 8, original.size() / 3,
+                     original.size() / 2, original.size() - 1024}) {
+    std::vector<char> bytes(original.begin(), original.begin() + std::ptrdiff_t(cut));
+    std::string path = write_temp(bytes, "trunc");
+    INFO("cut at " << cut);
+    (void)exercise(path);
+    std::filesystem::remove(path);
+  }
+}
+
+TEST_CASE("a file without DWARF falls back to ELF symbols", "[dwarf]") {
+  auto info = DebugInfo::open(std::string(KRDB_TEST_DATA_DIR) + "/kernel-orc/vmlinux.nodebug");
+  REQUIRE(info);
+  CHECK_FALSE((*info)->has_dwarf());
+  const ElfSymbol* s = (*info)->elf().symbol_named("rust_helper_BUG");
+  REQUIRE(s);
+  AddressInfo ai = (*info)->symbolize(s->address + 1);
+  CHECK(ai.frames.empty());
+  CHECK(ai.function_name() == "rust_helper_BUG");
+  CHECK(ai.symbol_offset == 1);
+  auto t = (*info)->find_type("task_struct");
+  REQUIRE_FALSE(t);
+  CHECK(t.error().kind == ErrorKind::NotFound);
+}
