@@ -45,6 +45,7 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     if (!krdb.IsValid()) return false;
     krdb::plugin::add_version_command(krdb);
     krdb::plugin::add_demangle_command(krdb);
+    krdb::plugin::add_symbolize_commands(krdb);
     auto out = debugger.GetOutputFile();
     std::string banner = std::string("krdb ") + krdb::kVersion + " loaded; see `help krdb`\n";
     if (out.IsValid()) {

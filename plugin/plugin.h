@@ -33,5 +33,6 @@ class Command : public lldb::SBCommandPluginInterface {
 // Each plugin/cmd_*.cpp adds its subcommands under the `krdb` multiword command.
 void add_version_command(lldb::SBCommand& krdb);
 void add_demangle_command(lldb::SBCommand& krdb);
+void add_symbolize_commands(lldb::SBCommand& krdb);
 
 }  // namespace krdb::plugin

@@ -1,0 +1,93 @@
+// `krdb symbolize ADDR…` and `krdb types NAME…` in LLDB: the core DWARF layer on the target's
+// modules (addresses are load addresses; LLDB's slides — KASLR, modules — are undone first).
+#include <fmt/format.h>
+
+#include "debug_info_cache.h"
+#include "krdb/report/address_report.h"
+#include "krdb/report/type_report.h"
+#include "plugin.h"
+
+namespace krdb::plugin {
+
+namespace {
+
+std::optional<uint64_t> parse_hex(const std::string& s) {
+  std::string t = s.starts_with("0x") || s.starts_with("0X") ? s.substr(2) : s;
+  if (t.empty() || t.size() > 16 || t.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+    return std::nullopt;
+  return std::stoull(t, nullptr, 16);
+}
+
+bool do_symbolize(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
+                  lldb::SBCommandReturnObject& result) {
+  DemangleForm form = DemangleForm::Short;
+  std::vector<uint64_t> addresses;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if ((args[i] == "-f" || args[i] == "--form") && i + 1 < args.size()) {
+      auto f = parse_demangle_form(args[++i]);
+      if (!f) { result.SetError("unknown form: use full, short or verbose"); return false; }
+      form = *f;
+    } else if (auto a = parse_hex(args[i])) {
+      addresses.push_back(*a);
+    } else {
+      result.SetError(fmt::format("not a hex address: '{}'", args[i]).c_str());
+      return false;
+    }
+  }
+  if (addresses.empty()) {
+    result.SetError("usage: krdb symbolize [-f full|short|verbose] ADDRESS...");
+    return false;
+  }
+  lldb::SBTarget target = debugger.GetSelectedTarget();
+  for (uint64_t a : addresses) {
+    auto r = resolve_load_address(target, a);
+    if (!r) { result.SetError(r.error().describe().c_str()); return false; }
+    AddressInfo info = r->info->symbolize(r->file_address);
+    std::string text = format_address_text(info, form);
+    if (r->file_address != a) text = fmt::format("{:#x} (file {:#x}) {}", a, r->file_address, text.substr(text.find(':') + 2));
+    result.Printf("%s", text.c_str());
+  }
+  result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+  return true;
+}
+
+bool do_types(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
+              lldb::SBCommandReturnObject& result) {
+  if (args.empty()) {
+    result.SetError("usage: krdb types NAME...   (C: task_struct; Rust: a path or a name)");
+    return false;
+  }
+  lldb::SBTarget target = debugger.GetSelectedTarget();
+  if (!target.IsValid() || target.GetNumModules() == 0) {
+    result.SetError("no target: create one with `target create vmlinux` first");
+    return false;
+  }
+  auto info = debug_info_for(module_path(target.GetModuleAtIndex(0)));
+  if (!info) { result.SetError(info.error().describe().c_str()); return false; }
+  bool ok = true;
+  for (const auto& name : args) {
+    auto id = (*info)->find_type(name);
+    auto t = id ? (*info)->type(*id) : Expected<const Type*>(id.error());
+    if (!t) {
+      result.AppendMessage(("error: " + t.error().describe()).c_str());
+      ok = false;
+      continue;
+    }
+    result.Printf("%s", format_type_layout(**info, **t).c_str());
+  }
+  result.SetStatus(ok ? lldb::eReturnStatusSuccessFinishResult : lldb::eReturnStatusFailed);
+  return ok;
+}
+
+}  // namespace
+
+void add_symbolize_commands(lldb::SBCommand& krdb) {
+  krdb.AddCommand("symbolize", new Command(do_symbolize),
+                  "Address -> function, inlined frames, file:line:col and language (C/Rust).",
+                  "krdb symbolize [-f full|short|verbose] ADDRESS...");
+  krdb.AddCommand("types", new Command(do_types),
+                  "Layout of a C or Rust type from DWARF; Rust enums with their real discriminants.",
+                  "krdb types NAME...");
+}
+
+}  // namespace krdb::plugin

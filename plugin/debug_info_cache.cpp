@@ -1,0 +1,45 @@
+#include "debug_info_cache.h"
+
+#include <map>
+#include <memory>
+
+#include <fmt/format.h>
+
+namespace krdb::plugin {
+
+Expected<DebugInfo*> debug_info_for(const std::string& path) {
+  static std::map<std::string, std::unique_ptr<DebugInfo>> cache;
+  if (auto it = cache.find(path); it != cache.end()) return it->second.get();
+  auto info = DebugInfo::open(path);
+  if (!info) return info.error();
+  return cache.emplace(path, std::move(*info)).first->second.get();
+}
+
+std::string module_path(lldb::SBModule module) {
+  lldb::SBFileSpec spec = module.GetFileSpec();
+  char buf[4096];
+  if (!spec.IsValid() || spec.GetPath(buf, sizeof buf) == 0) return {};
+  return buf;
+}
+
+Expected<ResolvedAddress> resolve_load_address(lldb::SBTarget target, uint64_t load_address) {
+  if (!target.IsValid())
+    return Error(ErrorKind::Usage, "no target: create one with `target create vmlinux` first");
+  lldb::SBAddress addr = target.ResolveLoadAddress(load_address);
+  lldb::SBModule module = addr.GetModule();
+  uint64_t file_address = addr.GetFileAddress();
+  if (!module.IsValid() || file_address == LLDB_INVALID_ADDRESS) {
+    // Not loaded at a known place (a dump opened without `target modules load`): take the
+    // address as a file address of the main executable.
+    module = target.GetModuleAtIndex(0);
+    file_address = load_address;
+  }
+  std::string path = module_path(module);
+  if (path.empty())
+    return Error(ErrorKind::NotFound, fmt::format("no module file for address {:#x}", load_address));
+  auto info = debug_info_for(path);
+  if (!info) return info.error();
+  return ResolvedAddress{*info, file_address};
+}
+
+}  // namespace krdb::plugin
