@@ -20,5 +20,9 @@ void add_version_command(CLI::App& app, int& exit_code);
 void add_demangle_command(CLI::App& app, int& exit_code);
 void add_symbolize_command(CLI::App& app, int& exit_code);
 void add_types_command(CLI::App& app, int& exit_code);
+void add_ps_command(CLI::App& app, int& exit_code);
+void add_modules_command(CLI::App& app, int& exit_code);
+void add_bt_command(CLI::App& app, int& exit_code);
+void add_panic_command(CLI::App& app, int& exit_code);
 
 }  // namespace krdb::cli

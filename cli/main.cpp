@@ -14,7 +14,9 @@ int main(int argc, char** argv) noexcept {
     app.set_version_flag("--version", std::string("krdb ") + krdb::kVersion);
     app.require_subcommand(1);
     for (CommandAdder add : {add_version_command, add_demangle_command, add_symbolize_command,
-                                 add_types_command}) add(app, exit_code);
+                                 add_types_command, add_ps_command, add_modules_command,
+                                 add_bt_command, add_panic_command})
+      add(app, exit_code);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

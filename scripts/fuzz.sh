@@ -1,21 +1,36 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang-19 (ASan+UBSan) into build-fuzz/ and runs each for
 # SECONDS (default 60), seeded from the committed corpora.
-# usage: scripts/fuzz.sh [SECONDS]
+# usage: scripts/fuzz.sh [SECONDS] [TARGET...]     (targets: demangle dump; default: all)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
+shift || true
+if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump); fi
 b=$top/build-fuzz
 CC=clang-19 CXX=clang++-19 cmake -S "$top" -B "$b" -DKRDB_BUILD_FUZZERS=ON -DKRDB_BUILD_PLUGIN=OFF \
   -DKRDB_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$b.configure.log" 2>&1 || { cat "$b.configure.log"; exit 1; }
-cmake --build "$b" -j"$(nproc)" --target fuzz_demangle
-seeds=$b/seeds/demangle; mkdir -p "$seeds"
-if [ ! -f "$seeds/.done" ]; then
-  # One seed file per line of the golden corpus' edge cases and a sample of real names.
-  i=0
+cmake --build "$b" -j"$(nproc)" $(printf -- '--target fuzz_%s ' "${targets[@]}")
+mkdir -p "$b/artifacts"
+
+seed_demangle() {  # one seed file per line of the golden corpus' edge cases and a sample of real names
+  local i=0
   { cat "$top/tests/data/demangle/edge-cases.txt"; xz -dc "$top/tests/data/demangle/golden.tsv.xz" | cut -f1 | awk 'NR % 500 == 0'; } |
-    while IFS= read -r s; do printf '%s' "$s" > "$seeds/s$((i++))"; done
-  touch "$seeds/.done"
-fi
-mkdir -p "$b/corpus/demangle" "$b/artifacts"
-"$b/fuzz/fuzz_demangle" -artifact_prefix="$b/artifacts/" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 "$b/corpus/demangle" "$seeds"
+    while IFS= read -r s; do printf '%s' "$s" > "$1/s$((i++))"; done
+}
+seed_dump() {  # the headers of the fixture dumps: kdump headers, bitmaps and notes; ELF headers and notes
+  for k in "$top"/tests/data/kernel-*/*.kdump; do
+    head -c 65536 "$k" > "$1/$(basename "$(dirname "$k")")-$(basename "$k").head"
+  done
+  for e in "$top"/tests/data/kernel-*/*.elf.xz; do
+    xz -dc "$e" | head -c 16384 > "$1/$(basename "$e" .xz).head" || true
+  done
+}
+declare -A max_len=([demangle]=4096 [dump]=65536)
+
+for t in "${targets[@]}"; do
+  seeds=$b/seeds/$t; mkdir -p "$seeds" "$b/corpus/$t"
+  if [ ! -f "$seeds/.done" ]; then "seed_$t" "$seeds"; touch "$seeds/.done"; fi
+  "$b/fuzz/fuzz_$t" -artifact_prefix="$b/artifacts/$t-" -max_total_time="$secs" -max_len="${max_len[$t]}" \
+    -print_final_stats=1 "$b/corpus/$t" "$seeds"
+done

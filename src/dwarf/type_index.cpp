@@ -18,9 +18,17 @@ bool is_named_type(Dwarf_Half tag) {
          tag == DW_TAG_class_type;
 }
 
-void add(std::unordered_map<std::string, std::vector<TypeId>>& index, const std::string& key,
-         TypeId id) {
+// Definitions first: a declaration is kept only while no definition of the name is known (C
+// CUs that use `struct rq *` carry a declaration of rq; one CU defines it).
+void add(std::unordered_map<std::string, std::vector<TypeId>>& index,
+         std::unordered_map<TypeId, bool>& declarations, const std::string& key, TypeId id,
+         bool declaration) {
   auto& v = index[key];
+  if (declaration) {
+    if (v.empty()) { v.push_back(id); declarations[id] = true; }
+    return;
+  }
+  if (v.size() == 1 && declarations.count(v[0])) v.clear();
   if (v.size() < kMaxPerName) v.push_back(id);
 }
 
@@ -30,6 +38,7 @@ Expected<void> DebugInfo::Impl::build_name_index() {
   if (name_index_built) return {};
   name_index_built = true;
   if (!dbg) return {};
+  std::unordered_map<TypeId, bool> declarations;
   for (const CompileUnit& cu : units) {
     auto die = dw::die_at(dbg, cu.die_offset);
     if (!die) continue;
@@ -51,9 +60,10 @@ Expected<void> DebugInfo::Impl::build_name_index() {
       if (!name) continue;
       std::string qualified = path.empty() ? *name : path + "::" + *name;
       if (is_named_type(tag)) {
-        add(type_index, *name, cur.offset());
+        bool decl = cur.flag(DW_AT_declaration).value_or(false);
+        add(type_index, declarations, *name, cur.offset(), decl);
         if (qualified != *name) {
-          add(type_index, qualified, cur.offset());
+          add(type_index, declarations, qualified, cur.offset(), decl);
           type_qualified[cur.offset()] = qualified;
         }
       } else if (tag == DW_TAG_variable) {

@@ -1,0 +1,105 @@
+// `krdb bt --vmlinux V --core C [-a] [-p PID] [--cpu N]`: cross-boundary backtraces of a crashed
+// kernel — the panicking CPU by default, every CPU with -a, any task by pid (from its CPU
+// registers if it was running, else from its switch frame).
+#include <fmt/format.h>
+
+#include "kernel_args.h"
+#include "krdb/kernel/backtrace.h"
+#include "krdb/report/backtrace_report.h"
+
+namespace krdb::cli {
+namespace {
+
+struct BtArgs {
+  KernelArgs kernel;
+  bool all = false, full_names = false, registers = false;
+  std::optional<int64_t> pid;
+  std::optional<unsigned> cpu;
+  std::vector<std::string> modules;  // NAME=PATH.ko or PATH.ko
+};
+
+BacktraceOptions module_options(const std::vector<std::string>& specs) {
+  BacktraceOptions o;
+  for (const auto& s : specs) {
+    auto eq = s.find('=');
+    std::string path = eq == std::string::npos ? s : s.substr(eq + 1);
+    std::string name = eq == std::string::npos ? path.substr(path.rfind('/') + 1) : s.substr(0, eq);
+    if (name.ends_with(".ko")) name.resize(name.size() - 3);
+    o.module_files[name] = path;
+  }
+  return o;
+}
+
+void print(const std::string& title, const KernelBacktrace& bt, const BtArgs& a, nlohmann::json& all) {
+  BacktraceStyle style{a.full_names ? DemangleForm::Full : DemangleForm::Short, a.registers};
+  if (a.kernel.format == "json") {
+    auto j = backtrace_to_json(bt, style);
+    j["title"] = title;
+    all.push_back(j);
+  } else {
+    fmt::print("{}\n{}\n", title, format_backtrace(bt, style));
+  }
+}
+
+int run(const BtArgs& a) {
+  auto p = open_kernel("bt", a.kernel);
+  if (!p) return exit_code_for(p.error());
+  KernelProgram& prog = **p;
+  KernelUnwinder unwinder(prog, module_options(a.modules));
+  nlohmann::json all = nlohmann::json::array();
+  const auto& cpus = prog.dump()->cpus();
+  int status = kExitOk;
+  auto cpu_bt = [&](unsigned cpu, const std::string& why) {
+    if (cpu >= cpus.size()) {
+      fmt::print(stderr, "krdb bt: no registers for CPU {} in this dump ({} CPUs)\n", cpu, cpus.size());
+      status = kExitUsage;
+      return;
+    }
+    print(fmt::format("CPU {}{} ({} unwinding)", cpu, why, unwinder.method_name()),
+          unwinder.from_registers(cpus[cpu].registers), a, all);
+  };
+  auto panicking = panic_cpu(prog);
+  if (a.pid) {
+    TaskList list = list_tasks(prog);
+    const TaskInfo* task = nullptr;
+    for (const auto& t : list.tasks)
+      if (t.pid == *a.pid && (*a.pid != 0 || t.on_cpu)) task = &t;
+    if (!task) {
+      fmt::print(stderr, "krdb bt: no task with pid {}\n", *a.pid);
+      return kExitUsage;
+    }
+    if (task->on_cpu && task->cpu) {
+      cpu_bt(unsigned(*task->cpu), fmt::format(", running pid {} ({})", task->pid, task->comm));
+    } else {
+      auto bt = unwinder.from_task(*task);
+      if (!bt) { fmt::print(stderr, "krdb bt: {}\n", bt.error().describe()); return kExitFailed; }
+      print(fmt::format("pid {} ({}) from its switch frame ({} unwinding)", task->pid, task->comm,
+                        unwinder.method_name()), *bt, a, all);
+    }
+  } else if (a.all) {
+    for (unsigned c = 0; c < cpus.size(); ++c)
+      cpu_bt(c, panicking && *panicking && **panicking == c ? " (panicking)" : "");
+  } else {
+    unsigned cpu = a.cpu.value_or(panicking && *panicking ? **panicking : 0);
+    cpu_bt(cpu, panicking && *panicking && **panicking == cpu ? " (panicking)" : "");
+  }
+  if (a.kernel.format == "json") fmt::print("{}\n", all.dump(2));
+  return status;
+}
+
+}  // namespace
+
+void add_bt_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<BtArgs>();
+  auto* cmd = app.add_subcommand("bt", "Backtrace across C, Rust and exception frames");
+  add_kernel_options(cmd, a->kernel);
+  cmd->add_flag("-a,--all", a->all, "every CPU");
+  cmd->add_option("-p,--pid", a->pid, "a task by pid");
+  cmd->add_option("--cpu", a->cpu, "a CPU (default: the one that panicked)");
+  cmd->add_flag("--full-names", a->full_names, "full Rust paths instead of the short form");
+  cmd->add_flag("--registers", a->registers, "print the registers known in each frame");
+  cmd->add_option("--module", a->modules, "debug info of a module: PATH.ko or NAME=PATH.ko");
+  cmd->callback([a, &exit_code] { exit_code = run(*a); });
+}
+
+}  // namespace krdb::cli

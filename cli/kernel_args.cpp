@@ -1,0 +1,36 @@
+#include "kernel_args.h"
+
+#include <fmt/format.h>
+
+namespace krdb::cli {
+
+void add_kernel_options(CLI::App* cmd, KernelArgs& args) {
+  cmd->add_option("--vmlinux,-s", args.vmlinux, "the vmlinux of the crashed kernel (with DWARF)")
+      ->required();
+  cmd->add_option("--core,-c", args.core, "the crash dump: ELF vmcore or makedumpfile kdump")
+      ->required();
+  cmd->add_option("--format", args.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_flag("--force", args.force, "use the vmlinux even if it does not match the dump");
+  cmd->add_option("--limit", args.limits, "override a walk limit: NAME=N (see `krdb version --limits`)");
+}
+
+int exit_code_for(const Error& error) {
+  return error.kind == ErrorKind::Usage ? kExitUsage : kExitFailed;
+}
+
+Expected<std::unique_ptr<KernelProgram>> open_kernel(const std::string& command,
+                                                     const KernelArgs& args) {
+  OpenOptions options;
+  options.force = args.force;
+  for (const auto& l : args.limits) {
+    if (auto r = set_limit(options.limits, l); !r) {
+      fmt::print(stderr, "krdb {}: {}\n", command, r.error().describe());
+      return r.error();
+    }
+  }
+  auto p = KernelProgram::open_dump(args.vmlinux, args.core, options);
+  if (!p) fmt::print(stderr, "krdb {}: {}\n", command, p.error().describe());
+  return p;
+}
+
+}  // namespace krdb::cli

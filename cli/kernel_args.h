@@ -1,0 +1,25 @@
+// Options shared by the commands that open a kernel dump: --vmlinux, --core, --force,
+// --format, --limit; and opening the KernelProgram with them (errors printed the same way).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "krdb/kernel/program.h"
+
+namespace krdb::cli {
+
+struct KernelArgs {
+  std::string vmlinux, core, format = "text";
+  bool force = false;
+  std::vector<std::string> limits;  // NAME=N
+};
+
+void add_kernel_options(CLI::App* cmd, KernelArgs& args);
+// Opens the dump, printing "krdb NAME: error" on failure (exit code kExitFailed or kExitUsage).
+Expected<std::unique_ptr<KernelProgram>> open_kernel(const std::string& command, const KernelArgs& args);
+int exit_code_for(const Error& error);
+
+}  // namespace krdb::cli

@@ -1,0 +1,58 @@
+// Fuzz target for dump/: arbitrary bytes as a crash dump file (ELF vmcore, kdump-compressed,
+// anything libkdumpfile probes). Opening, VMCOREINFO lookups and reads at the addresses the
+// dump itself names (VMCOREINFO symbols, each CPU's rip/rsp, low physical memory) must return
+// values or Errors, never crash, and a failed read must be a Fault.
+// Seeds: the headers of the fixture dumps (scripts/fuzz.sh dump).
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "krdb/dump/dump.h"
+
+namespace {
+
+void read_and_check(krdb::Dump& dump, uint64_t address, bool physical) {
+  std::vector<uint8_t> buf(64);
+  auto r = physical ? dump.read_physical(address, buf) : dump.read(address, buf);
+  if (!r && r.error().kind != krdb::ErrorKind::Fault) abort();  // Memory's contract
+}
+
+void exercise(krdb::Dump& dump) {
+  (void)dump.kaslr_offset();
+  (void)dump.osrelease();
+  (void)dump.build_id();
+  for (const char* symbol : {"init_uts_ns", "_stext", "swapper_pg_dir", "prb"})
+    if (auto a = dump.vmcoreinfo().symbol(symbol)) read_and_check(dump, *a, false);
+  (void)dump.vmcoreinfo().number("phys_base");
+  for (const krdb::CpuState& cpu : dump.cpus()) {
+    read_and_check(dump, cpu.registers.pc(), false);
+    read_and_check(dump, cpu.registers.sp(), false);
+  }
+  read_and_check(dump, 0, true);
+  read_and_check(dump, 0x1000000, true);
+  (void)dump.read_cstring(0xffffffff81000000ull, 256);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // Dump::open takes a path: give it a memfd through /proc so nothing touches the disk.
+  int fd = memfd_create("krdb-dump-fuzz", MFD_CLOEXEC);
+  if (fd < 0) return 0;
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = write(fd, data + done, size - done);
+    if (n <= 0) break;
+    done += size_t(n);
+  }
+  std::string path = "/proc/self/fd/" + std::to_string(fd);
+  auto dump = krdb::Dump::open(path);
+  if (dump) exercise(**dump);
+  else if (dump.error().context.rfind(path, 0) != 0) abort();  // errors name the file
+  close(fd);
+  return 0;
+}

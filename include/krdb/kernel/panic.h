@@ -1,0 +1,39 @@
+// The panic: what happened, in one structure — the panic() message, the Rust panic location and
+// message (`rust_kernel: panicked at FILE:LINE:COL:`), the oops/BUG lines, taint, the panicking
+// CPU and its task, and the cross-boundary backtrace with the faulting frame singled out.
+// Contract: every part is optional and filled from what could be read; `problems` lists the
+// parts that could not (with the reason), so a damaged dump still yields a partial answer.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "krdb/kernel/backtrace.h"
+#include "krdb/kernel/printk.h"
+#include "krdb/kernel/tasks.h"
+
+namespace krdb {
+
+struct RustPanicSite {
+  std::string file;
+  uint32_t line = 0, column = 0;
+  std::string message;  // the text after "panicked at …:" (may span lines)
+};
+
+struct PanicReport {
+  std::optional<std::string> panic_message;  // "Kernel panic - not syncing: …" (after the colon)
+  std::optional<RustPanicSite> rust_panic;
+  std::vector<std::string> oops_lines;       // "kernel BUG at …", "Oops: invalid opcode: …", …
+  std::optional<std::string> taint;          // "Not tainted" or "Tainted: G …"
+  std::optional<unsigned> cpu;
+  std::optional<TaskInfo> task;
+  std::optional<KernelBacktrace> backtrace;
+  std::optional<size_t> faulting_frame;      // index into backtrace->frames: first frame behind the exception
+  std::string signature;                     // stable one-line crash signature
+  std::vector<std::string> problems;
+};
+
+PanicReport analyze_panic(KernelProgram& program, KernelUnwinder& unwinder);
+
+}  // namespace krdb

@@ -1,0 +1,44 @@
+// Tasks of a kernel: the task list (every thread of every process, as `ps` shows them), the
+// task running on each CPU, the panicking CPU, and a task's saved switch frame (the stack
+// pointer its unwinding starts from when it is not running).
+// Contract: walks are bounded by Limits::max_list_steps with cycle detection (WalkGuard); a
+// corrupt list ends the walk with `truncated` set and the tasks read so far kept.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "krdb/kernel/program.h"
+
+namespace krdb {
+
+struct TaskInfo {
+  uint64_t address = 0;  // struct task_struct *
+  int64_t pid = 0, tgid = 0, ppid = 0;
+  std::string comm;
+  char state = '?';      // as the kernel's task_state_to_char: R S D T t X Z P I
+  uint64_t state_bits = 0;
+  std::optional<int64_t> cpu;  // the CPU it last ran on (thread_info.cpu or task_struct.cpu)
+  bool on_cpu = false;         // running on its CPU at the crash (rq->curr)
+  uint64_t stack = 0;          // task_struct.stack: base of its kernel stack
+  uint64_t saved_sp = 0;       // thread.sp: where __switch_to_asm left its frame
+};
+
+struct TaskList {
+  std::vector<TaskInfo> tasks;  // idle tasks (pid 0, one per CPU) first, then the task list
+  std::optional<Error> truncated;
+  std::vector<Error> errors;    // tasks that could not be read (address in context)
+};
+
+Expected<TaskInfo> read_task(KernelProgram& program, uint64_t task);
+TaskList list_tasks(KernelProgram& program);
+Expected<uint64_t> per_cpu_offset(KernelProgram& program, unsigned cpu);
+Expected<unsigned> possible_cpus(KernelProgram& program);  // nr_cpu_ids
+// rq->curr of each CPU (runqueues is per-cpu); idle CPUs run their idle task.
+Expected<uint64_t> cpu_curr(KernelProgram& program, unsigned cpu);
+// The CPU that called panic() (panic_cpu), or nullopt if no panic is in progress.
+Expected<std::optional<unsigned>> panic_cpu(KernelProgram& program);
+
+}  // namespace krdb

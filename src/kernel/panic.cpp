@@ -1,0 +1,90 @@
+#include "krdb/kernel/panic.h"
+
+#include <regex>
+
+#include <fmt/format.h>
+
+namespace krdb {
+
+namespace {
+
+void scan_log(const PrintkLog& log, PanicReport& r) {
+  static const std::regex rust_at(R"(panicked at ([^:\s]+):(\d+):(\d+):\s*(.*))");
+  for (size_t i = 0; i < log.records.size(); ++i) {
+    const std::string& t = log.records[i].text;
+    if (auto p = t.find("Kernel panic - not syncing: "); p != std::string::npos && !r.panic_message)
+      r.panic_message = t.substr(p + 28);
+    std::smatch m;
+    if (!r.rust_panic && std::regex_search(t, m, rust_at)) {
+      RustPanicSite s{m[1], uint32_t(std::stoul(m[2])), uint32_t(std::stoul(m[3])), m[4]};
+      // The message is the rest of the record, or the next record when printed separately.
+      if (s.message.empty() && i + 1 < log.records.size()) s.message = log.records[i + 1].text;
+      while (!s.message.empty() && (s.message.front() == '\n' || s.message.front() == ' '))
+        s.message.erase(0, 1);
+      r.rust_panic = s;
+    }
+    for (const char* key : {"kernel BUG at ", "Oops: ", "BUG: ", "general protection fault",
+                            "WARNING: "})
+      if (t.starts_with(key) || t.find(std::string(" ") + key) != std::string::npos) {
+        if (r.oops_lines.size() < 8) r.oops_lines.push_back(t.substr(0, t.find('\n')));
+        break;
+      }
+    if (!r.taint) {
+      if (auto p = t.find("Not tainted"); p != std::string::npos) r.taint = "Not tainted";
+      else if (auto q = t.find(" Tainted: "); q != std::string::npos)
+        r.taint = t.substr(q + 1, t.find(' ', q + 12) - q - 1);
+    }
+  }
+}
+
+std::string frame_name(const KernelFrame& f) {
+  return f.where.frames.empty() ? f.where.function_name() : f.where.frames.back().display_name();
+}
+
+void build_signature(PanicReport& r) {
+  std::vector<std::string> parts;
+  if (r.rust_panic)
+    parts.push_back(fmt::format("rust panic at {}:{}", r.rust_panic->file, r.rust_panic->line));
+  else if (!r.oops_lines.empty())
+    parts.push_back(r.oops_lines.front().substr(0, r.oops_lines.front().find(" [")));
+  else if (r.panic_message)
+    parts.push_back("panic: " + r.panic_message->substr(0, 60));
+  if (r.backtrace && r.faulting_frame) {
+    std::string chain;
+    // The first three named functions behind the exception, innermost first; no addresses, so
+    // the signature survives KASLR and rebuilds.
+    for (size_t i = *r.faulting_frame, n = 0; i < r.backtrace->frames.size() && n < 3; ++i, ++n)
+      chain += (chain.empty() ? "" : " < ") + frame_name(r.backtrace->frames[i]);
+    parts.push_back(chain);
+  }
+  for (const auto& p : parts) r.signature += (r.signature.empty() ? "" : " | ") + p;
+}
+
+}  // namespace
+
+PanicReport analyze_panic(KernelProgram& program, KernelUnwinder& unwinder) {
+  PanicReport r;
+  auto log = read_printk(program);
+  if (log) scan_log(*log, r);
+  else r.problems.push_back("kernel log: " + log.error().describe());
+  auto cpu = panic_cpu(program);
+  if (!cpu) r.problems.push_back("panic_cpu: " + cpu.error().describe());
+  else if (*cpu) r.cpu = **cpu;
+  else r.problems.push_back("panic_cpu is not set: no panic() was in progress when the dump was taken");
+  unsigned c = r.cpu.value_or(0);
+  if (auto curr = cpu_curr(program, c)) {
+    if (auto t = read_task(program, *curr)) r.task = *t;
+    else r.problems.push_back("current task: " + t.error().describe());
+  }
+  if (Dump* dump = program.dump(); dump && c < dump->cpus().size()) {
+    r.backtrace = unwinder.from_registers(dump->cpus()[c].registers);
+    for (size_t i = 0; i < r.backtrace->frames.size(); ++i)
+      if (r.backtrace->frames[i].pt_regs) { r.faulting_frame = i; break; }
+  } else {
+    r.problems.push_back(fmt::format("no registers for CPU {} in the dump", c));
+  }
+  build_signature(r);
+  return r;
+}
+
+}  // namespace krdb

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Acceptance test of `krdb bt` on a fixture dump against the kernel's own oops (serial log).
+
+Checks, for the panicking CPU's trace:
+- the oops' RIP function and every reliable entry (no "?") of the kernel's printed call trace
+  appear in krdb's trace, in the same order (matched by ELF symbol);
+- an exception frame is crossed and named (invalid opcode from BUG());
+- language markers: the Rust frames behind the exception are tagged Rust, the C helper
+  rust_crashme_c_walk C, and the trace changes language C→Rust and Rust→C;
+- krdb shows what the kernel's trace omits: the frames above the exception (panic, die, …)
+  and inlined frames (with --inlined-required).
+"""
+import argparse
+import json
+import re
+import subprocess
+import sys
+
+
+def kernel_trace(log):
+    lines = open(log, errors="replace").read().splitlines()
+    rip = next(i for i, l in enumerate(lines) if "RIP: 0010:" in l)
+    func = re.search(r"RIP: 0010:([^+\s]+)", lines[rip]).group(1)
+    start = next(i for i in range(rip, len(lines)) if "Call Trace:" in lines[i])
+    trace = []
+    for l in lines[start + 1:]:
+        if "</TASK>" in l:
+            break
+        m = re.match(r"\[[\s\d.]+\]\s+(\?\s+)?([^+\s<]+)\+0x", l)
+        if m and not m.group(1):
+            trace.append(m.group(2))
+    return func, trace
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--krdb", required=True)
+    ap.add_argument("--vmlinux", required=True)
+    ap.add_argument("--core", required=True)
+    ap.add_argument("--serial", required=True)
+    ap.add_argument("--inlined-required", action="store_true")
+    args = ap.parse_args()
+    rip, trace = kernel_trace(args.serial)
+    out = subprocess.run([args.krdb, "bt", "-s", args.vmlinux, "-c", args.core, "--format", "json"],
+                         capture_output=True, text=True)
+    bt = json.loads(out.stdout)[0]
+    frames = bt["frames"]
+    symbols = [f.get("symbol", "?") for f in frames]
+    fails = []
+    want = [rip] + trace
+    pos = 0
+    for name in want:
+        try:
+            pos = symbols.index(name, pos) + 1
+        except ValueError:
+            fails.append(f"kernel frame {name} missing (or out of order) in krdb's trace")
+    traps = [f.get("trap", "") for f in frames if f.get("trap")]
+    if not any("invalid opcode" in t for t in traps):
+        fails.append(f"no invalid-opcode exception frame crossed (traps: {traps})")
+    crossed = next((i for i, f in enumerate(frames) if "pt_regs" in f), None)
+    if crossed is None or symbols[crossed] != rip:
+        fails.append("the frame after the exception is not the oops' RIP function")
+    langs = {f.get("symbol"): f["language"] for f in frames}
+    for name, lang in langs.items():
+        if name and name.startswith("_R") and lang != "Rust":
+            fails.append(f"{name} tagged {lang}, expected Rust")
+    if langs.get("rust_crashme_c_walk") not in (None, "C"):
+        fails.append("rust_crashme_c_walk not tagged C")
+    seq = [f["language"] for f in frames]
+    changes = {(a, b) for a, b in zip(seq, seq[1:]) if a != b}
+    for need in (("C", "Rust"), ("Rust", "C")):
+        if need not in changes:
+            fails.append(f"no {need[0]}→{need[1]} transition")
+    above = crossed or 0
+    inlined = sum(len(f["frames"]) - 1 for f in frames if len(f["frames"]) > 1)
+    if args.inlined_required and inlined == 0:
+        fails.append("no inlined frames shown")
+    print(f"{args.core}: kernel trace {len(want)} functions, all in krdb's {len(frames)} frames in order: "
+          f"{'yes' if not fails else 'NO'}; {above} frames above the exception the oops omits; "
+          f"{inlined} inlined frames; end: {bt['end']}")
+    for f in fails:
+        print("  FAIL", f)
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,306 @@
+// unwind/orc: the ORC tables of the fixture kernels against objtool --dump (the kernel build's
+// own tool; oracle files made by tests/data/kernel-orc/gen-orc-expected.sh), structural truths
+// about them, and malformed sections.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "krdb/elf/elf_file.h"
+#include "krdb/unwind/orc.h"
+
+using namespace krdb;
+
+namespace {
+
+const std::string kData = KRDB_TEST_DATA_DIR;
+const std::string kOrcDir = kData + "/kernel-orc";
+
+std::unique_ptr<ElfFile> open_elf(const std::string& path) {
+  auto f = ElfFile::open(path);
+  INFO(path);
+  REQUIRE(f.has_value());
+  return std::move(*f);
+}
+
+const ElfFile& orc_vmlinux() {
+  static auto f = open_elf(kOrcDir + "/vmlinux.nodebug");
+  return *f;
+}
+
+const OrcTable& orc_table() {
+  static OrcTable t = [] {
+    auto r = OrcTable::from_vmlinux(orc_vmlinux());
+    if (!r) FAIL(r.error().describe());
+    return std::move(*r);
+  }();
+  return t;
+}
+
+struct Expectation {
+  uint64_t ip = 0, next = 0;  // next = 0: last entry
+  std::string entry;
+};
+
+std::vector<std::string> data_lines(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::vector<Expectation> vmlinux_expectations(uint64_t& total) {
+  std::vector<Expectation> out;
+  for (const auto& line : data_lines(kOrcDir + "/orc-expected.txt")) {
+    if (line.rfind("# entries ", 0) == 0) total = std::stoull(line.substr(10));
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream in(line);
+    std::string ip, next;
+    in >> ip >> next;
+    Expectation e;
+    e.ip = std::stoull(ip, nullptr, 16);
+    e.next = next == "-" ? 0 : std::stoull(next, nullptr, 16);
+    std::getline(in >> std::ws, e.entry);
+    out.push_back(e);
+  }
+  return out;
+}
+
+std::string fmt_hex(uint64_t v) { return fmt::format("{:x}", v); }
+
+std::vector<uint8_t> bytes_of(std::span<const uint8_t> s, size_t n) {
+  return {s.begin(), s.begin() + std::min(n, s.size())};
+}
+
+}  // namespace
+
+TEST_CASE("unwind: vmlinux ORC table equals objtool --dump", "[unwind][orc]") {
+  uint64_t total = 0;
+  auto expected = vmlinux_expectations(total);
+  REQUIRE(expected.size() > 500);
+  const OrcTable& t = orc_table();
+  CHECK(total == 126993);
+  CHECK(t.size() == total);
+  for (const auto& e : expected) {
+    INFO(std::hex << e.ip);
+    auto row = t.lookup(e.ip);
+    REQUIRE(row);
+    CHECK(row->ip == e.ip);
+    CHECK(format_orc_entry(row->entry) == e.entry);
+    if (e.next > e.ip + 1) {  // the entry covers everything up to the next address
+      auto before_next = t.lookup(e.next - 1);
+      REQUIRE(before_next);
+      CHECK(before_next->ip == e.ip);
+    }
+  }
+}
+
+TEST_CASE("unwind: vmlinux ORC entry layout is Linux 6.12's", "[unwind][orc]") {
+  CHECK(OrcEntry::kSize == 6);
+  // sp_offset=-8 (f8 ff), bp_offset=16 (10 00), sp_reg=SP(5) bp_reg=PREV_SP(1), type=REGS(3) signal
+  const uint8_t raw[6] = {0xf8, 0xff, 0x10, 0x00, 0x15, 0x0b};
+  OrcEntry e = OrcEntry::decode(raw);
+  CHECK(e.sp_offset == -8);
+  CHECK(e.bp_offset == 16);
+  CHECK(e.sp_reg == uint8_t(OrcReg::Sp));
+  CHECK(e.bp_reg == uint8_t(OrcReg::PrevSp));
+  CHECK(e.type == uint8_t(OrcType::Regs));
+  CHECK(e.signal);
+  CHECK(format_orc_entry(e) == "type:regs sp:sp-8 bp:prevsp+16 signal:1");
+  auto* header = orc_vmlinux().section(".orc_header");
+  REQUIRE(header);  // the layout hash the loader checks
+  CHECK(header->size == 20);
+}
+
+TEST_CASE("unwind: every .text function start has an ORC entry, C functions start CALL sp+8",
+          "[unwind][orc]") {
+  const ElfFile& f = orc_vmlinux();
+  const OrcTable& t = orc_table();
+  const ElfSection* text = f.section(".text");
+  REQUIRE(text);
+  size_t functions = 0, exact = 0, call8 = 0;
+  std::string others, unannotated;
+  for (const auto& s : f.symbols()) {
+    if (s.type != 2 /* STT_FUNC */ || s.address < text->address ||
+        s.address >= text->address + text->size)
+      continue;
+    ++functions;
+    INFO(s.name);
+    auto row = t.lookup(s.address);
+    REQUIRE(row);
+    const OrcEntry& e = row->entry;
+    bool is_call8 = e.type == uint8_t(OrcType::Call) && e.sp_reg == uint8_t(OrcReg::Sp) &&
+                    e.sp_offset == 8;
+    call8 += is_call8;
+    exact += row->ip == s.address;
+    if (!is_call8) others += s.name + ": " + format_orc_entry(e) + "\n";
+    // The exceptions: .cold fragments run inside their parent's frame; two asm functions.
+    bool cold = s.name.size() > 5 && s.name.ends_with(".cold");
+    if (!is_call8 && !cold) CHECK((s.name == "clear_bhb_loop" || s.name == "machine_real_restart"));
+    // objtool (orc_gen.c) emits no entry where the previous one is identical, so a function
+    // without its own entry continues a CALL sp+8 one (the previous function's `ret`) — or
+    // is assembly objtool does not annotate (clear_bhb_loop: UNDEFINED, as the code before it).
+    if (row->ip != s.address && !is_call8) unannotated += s.name + " ";
+  }
+  CHECK(unannotated == "clear_bhb_loop ");
+  INFO(functions << " functions, " << exact << " with an entry at their start, " << call8
+                 << " CALL sp+8; the others:\n" << others);
+  CHECK(functions > 15000);
+  CHECK(exact * 100 >= functions * 95);
+  CHECK(call8 * 100 >= functions * 99);
+  for (const char* name : {"do_one_initcall", "kernel_init_freeable", "panic", "rust_crashme_c_walk",
+                           "_RNvNtCs2DxGA1hvVcO_4core9panicking9panic_fmt"}) {
+    INFO(name);
+    const ElfSymbol* s = f.symbol_named(name);
+    REQUIRE(s);
+    auto row = t.lookup(s->address);
+    REQUIRE(row);
+    CHECK(format_orc_entry(row->entry) == "type:call sp:sp+8 bp:(und) signal:0");
+  }
+}
+
+TEST_CASE("unwind: lookup outside the ORC table's text", "[unwind][orc]") {
+  const OrcTable& t = orc_table();
+  CHECK_FALSE(t.lookup(0));
+  CHECK_FALSE(t.lookup(t.text_begin() - 1));
+  CHECK_FALSE(t.lookup(t.text_end()));
+  CHECK(t.lookup(t.text_begin()));
+}
+
+TEST_CASE("unwind: the frame-pointer fixture kernel has no ORC", "[unwind][orc]") {
+  auto f = open_elf(kData + "/kernel-fp/vmlinux");
+  auto t = OrcTable::from_vmlinux(*f);
+  REQUIRE_FALSE(t);
+  CHECK(t.error().kind == ErrorKind::NotFound);
+  CHECK(t.error().message.find("CONFIG_UNWINDER_ORC") != std::string::npos);
+}
+
+TEST_CASE("unwind: module ORC with relocations equals objtool --dump", "[unwind][orc]") {
+  auto ko = open_elf(kOrcDir + "/rust_crashme_ko.nodebug.ko");
+  const std::map<std::string, uint64_t, std::less<>> bases = {
+      {".text", 0xffffffffc0001000}, {".init.text", 0xffffffffc0100000},
+      {".exit.text", 0xffffffffc0200000}};
+  auto where = [&](std::string_view s) -> std::optional<uint64_t> {
+    auto it = bases.find(s);
+    return it == bases.end() ? std::nullopt : std::optional<uint64_t>(it->second);
+  };
+  auto t = OrcTable::from_module(*ko, where);
+  REQUIRE(t);
+  std::multiset<std::string> want, got;
+  for (const auto& line : data_lines(kOrcDir + "/rust_crashme_ko.orc-expected.txt")) {
+    if (line.empty() || line[0] == '#') continue;
+    auto plus = line.find('+'), colon = line.find(':');
+    uint64_t ip = bases.at(line.substr(0, plus)) +
+                  std::stoull(line.substr(plus + 1, colon - plus - 1), nullptr, 16);
+    want.insert(fmt_hex(ip) + " " + line.substr(colon + 1));
+  }
+  for (const auto& r : t->rows()) got.insert(fmt_hex(r.ip) + " " + format_orc_entry(r.entry));
+  CHECK(want.size() == 102);
+  CHECK(got == want);
+  CHECK(t->dropped() == 0);
+  for (size_t i = 1; i < t->rows().size(); ++i) CHECK(t->rows()[i - 1].ip <= t->rows()[i].ip);
+
+  SECTION("a freed .init.text drops its entries") {
+    auto no_init = [&](std::string_view s) {
+      return s == ".init.text" ? std::nullopt : where(s);
+    };
+    auto t2 = OrcTable::from_module(*ko, no_init);
+    REQUIRE(t2);
+    CHECK(t2->dropped() == 6);
+    CHECK(t2->size() == 96);
+  }
+}
+
+TEST_CASE("unwind: truncated or odd-sized ORC sections are clear errors", "[unwind][orc]") {
+  const ElfFile& f = orc_vmlinux();
+  auto ip = bytes_of(f.section_data(".orc_unwind_ip"), 40);  // 10 real entries
+  auto orc = bytes_of(f.section_data(".orc_unwind"), 60);
+  auto load = [&](size_t ip_n, size_t orc_n) {
+    return OrcTable::from_sections({ip.data(), ip_n}, 0xffffffff818cc33c, {orc.data(), orc_n},
+                                   "vmlinux");
+  };
+  REQUIRE(load(40, 60));
+  CHECK(load(40, 60)->size() == 10);
+  for (size_t n = 0; n < 40; ++n) {
+    INFO(".orc_unwind_ip cut to " << n);
+    auto t = load(n, 60);
+    REQUIRE_FALSE(t);
+    CHECK(t.error().kind == ErrorKind::BadData);
+    if (n % 4) {
+      CHECK(t.error().describe() ==
+            fmt::format("size {:#x} is not a multiple of 4 (vmlinux: .orc_unwind_ip)", n));
+    } else {
+      CHECK(t.error().describe() ==
+            fmt::format("10 entries but .orc_unwind_ip has {} (vmlinux: .orc_unwind)", n / 4));
+    }
+  }
+  for (size_t n = 0; n < 60; ++n) {
+    INFO(".orc_unwind cut to " << n);
+    auto t = load(40, n);
+    REQUIRE_FALSE(t);
+    if (n % 6) {
+      CHECK(t.error().describe() ==
+            fmt::format("size {:#x} is not a multiple of 6 (struct orc_entry) "
+                        "(vmlinux: .orc_unwind)", n));
+    } else {
+      CHECK(t.error().describe() ==
+            fmt::format("{} entries but .orc_unwind_ip has 10 (vmlinux: .orc_unwind)", n / 6));
+    }
+  }
+  auto empty = load(0, 0);
+  REQUIRE_FALSE(empty);
+  CHECK(empty.error().describe() == "no ORC entries (vmlinux: .orc_unwind_ip)");
+}
+
+namespace {
+
+// A copy of the fixture module with `patch` applied at a file offset, opened as an ElfFile.
+std::unique_ptr<ElfFile> patched_module(const std::string& name, uint64_t offset, uint8_t value) {
+  std::ifstream in(kOrcDir + "/rust_crashme_ko.nodebug.ko", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(offset < bytes.size());
+  bytes[offset] = char(value);
+  std::string path = std::string(KRDB_TEST_BUILD_DIR) + "/unwind-" + name + ".ko";
+  std::ofstream(path, std::ios::binary) << bytes;
+  return open_elf(path);
+}
+
+}  // namespace
+
+TEST_CASE("unwind: malformed module ORC is a clear error", "[unwind][orc]") {
+  auto ko = open_elf(kOrcDir + "/rust_crashme_ko.nodebug.ko");
+  auto anywhere = [](std::string_view) { return std::optional<uint64_t>(0x1000); };
+  const ElfSection* rela = ko->section(".rela.orc_unwind_ip");
+  const ElfSection* header = ko->section(".orc_header");
+  REQUIRE(rela);
+  REQUIRE(header);
+
+  SECTION("a relocation type other than R_X86_64_PC32") {
+    auto bad = patched_module("rela-type", rela->offset + 8, 1);  // r_info's type: R_X86_64_64
+    auto t = OrcTable::from_module(*bad, anywhere);
+    REQUIRE_FALSE(t);
+    CHECK(t.error().kind == ErrorKind::Unsupported);
+    CHECK(t.error().message == "relocation type 1 in .rela.orc_unwind_ip (only R_X86_64_PC32)");
+  }
+  SECTION("a relocation outside .orc_unwind_ip") {
+    auto bad = patched_module("rela-offset", rela->offset + 3, 0x10);  // r_offset += 16 MiB
+    auto t = OrcTable::from_module(*bad, anywhere);
+    REQUIRE_FALSE(t);
+    CHECK(t.error().kind == ErrorKind::BadData);
+    CHECK(t.error().message == "relocation at offset 0x10000000 is misplaced or repeated");
+  }
+  SECTION("an ORC layout hash other than 6.4+'s") {
+    auto bad = patched_module("header", header->offset, 0);
+    auto t = OrcTable::from_module(*bad, anywhere);
+    REQUIRE_FALSE(t);
+    CHECK(t.error().kind == ErrorKind::Unsupported);
+  }
+}
