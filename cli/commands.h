@@ -24,5 +24,6 @@ void add_ps_command(CLI::App& app, int& exit_code);
 void add_modules_command(CLI::App& app, int& exit_code);
 void add_bt_command(CLI::App& app, int& exit_code);
 void add_panic_command(CLI::App& app, int& exit_code);
+void add_dmesg_command(CLI::App& app, int& exit_code);
 
 }  // namespace krdb::cli
