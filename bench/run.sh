@@ -2,7 +2,9 @@
 # Runs every benchmark in bench/ (krdb side by side with its peers on the same inputs, as ratios).
 # Benchmarks are measurements, not tests: run them on an otherwise idle machine.
 #   bench/demangle.sh  — filter throughput and peak RSS vs rustfilt, c++filt, llvm-cxxfilt-19
-# (the symbolizer, dump and backtrace benchmarks join here with their issues)
+#   bench/symbolize.sh — 10k address look-ups vs llvm-symbolizer-19, addr2line, lldb-19, on the
+#                        fixture and a Debian vmlinux (~1 GB download on first run; --fixture-only)
+# (the dump and backtrace benchmarks join here with their issues)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 for b in "$here"/*.sh; do

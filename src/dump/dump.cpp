@@ -164,5 +164,8 @@ std::optional<std::string> Dump::build_id() const {
 // diskdump format (valgrind shows it; libkdumpfile issue #72), and under ASan's allocator it then
 // misses buffers it owns (24 KiB compressed-page buffer). Those leaks are libkdumpfile's;
 // krdb's own are still reported. Lives here so that every binary using Dump links it.
-extern "C" const char* __lsan_default_suppressions() { return "leak:libkdumpfile.so\n"; }
+extern "C" const char* __lsan_default_suppressions() {
+  // libdwarf 20210528: error objects handed to the error handler without a Dwarf_Debug.
+  return "leak:libkdumpfile.so\nleak:_dwarf_special_no_dbg_error_malloc\nleak:libdwarf.so\n";
+}
 #endif

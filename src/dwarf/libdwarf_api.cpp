@@ -40,8 +40,22 @@ void add_range(std::vector<AddressRange>& out, uint64_t lo, uint64_t hi) {
   if (hi > lo) out.push_back({lo, hi});
 }
 
-std::vector<AddressRange> rnglists(Dwarf_Attribute a, Dwarf_Half form, uint64_t value) {
+}  // namespace
+
+bool has_section(Dwarf_Debug dbg, const char* name) {
+  Dwarf_Addr addr = 0;
+  Dwarf_Unsigned size = 0;
+  return dwarf_get_section_info_by_name(dbg, name, &addr, &size, nullptr) == DW_DLV_OK && size > 0;
+}
+
+namespace {
+
+std::vector<AddressRange> rnglists(Dwarf_Debug dbg, Dwarf_Attribute a, Dwarf_Half form,
+                                   uint64_t value) {
   std::vector<AddressRange> out;
+  // libdwarf 20210528 dereferences null when a CU uses DW_FORM_rnglistx without a
+  // .debug_rnglists section (found by the DWARF fuzzer): no section, no ranges.
+  if (!has_section(dbg, ".debug_rnglists")) return out;
   Dwarf_Rnglists_Head head = nullptr;
   Dwarf_Unsigned count = 0, global = 0;
   if (dwarf_rnglists_get_rle_head(a, form, value, &head, &count, &global, nullptr) != DW_DLV_OK)
@@ -211,7 +225,7 @@ std::vector<AddressRange> Die::ranges(uint64_t cu_base) const {
   if (!value) return out;
   Dwarf_Half version = 0, offset_size = 0;
   dwarf_get_version_of_die(die_, &version, &offset_size);
-  if (version >= 5) return rnglists(a.get(), form, *value);
+  if (version >= 5) return rnglists(dbg_, a.get(), form, *value);
   return debug_ranges(dbg_, die_, *value, cu_base);
 }
 

@@ -77,5 +77,7 @@ class Die {
 };
 
 Expected<Die> die_at(Dwarf_Debug dbg, uint64_t offset);
+// Whether the object has a non-empty section of this name.
+bool has_section(Dwarf_Debug dbg, const char* name);
 
 }  // namespace krdb::dw

@@ -11,6 +11,18 @@ namespace {
 
 std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
+std::optional<std::string> missing_base_section(const dw::Die& cu) {
+  static constexpr std::pair<Dwarf_Half, const char*> kBases[] = {
+      {DW_AT_addr_base, ".debug_addr"},
+      {DW_AT_rnglists_base, ".debug_rnglists"},
+      {DW_AT_loclists_base, ".debug_loclists"},
+      {DW_AT_str_offsets_base, ".debug_str_offsets"},
+  };
+  for (const auto& [attr, section] : kBases)
+    if (cu.has(attr) && !dw::has_section(cu.dbg(), section)) return std::string(section);
+  return std::nullopt;
+}
+
 }  // namespace
 
 Expected<void> DebugInfo::Impl::load_units() {
@@ -39,6 +51,15 @@ Expected<void> DebugInfo::Impl::load_units() {
       continue;
     }
     dw::Die die(dbg, raw);
+    // A CU whose DWARF 5 base attributes point into a section the file lacks cannot be read:
+    // libdwarf 20210528 dereferences null on such look-ups (found by the DWARF fuzzer).
+    if (auto missing = missing_base_section(die)) {
+      unit_errors.emplace_back(ErrorKind::BadData,
+                               fmt::format("compile unit uses {} but the file has no such section; "
+                                           "unit skipped", *missing),
+                               fmt::format("{}: .debug_info+{:#x}", debug_path, die.offset()));
+      continue;
+    }
     CompileUnit cu;
     cu.die_offset = die.offset();
     Dwarf_Off cu_header = 0, cu_length = 0;

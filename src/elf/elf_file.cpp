@@ -86,7 +86,7 @@ Expected<std::unique_ptr<ElfFile>> ElfFile::open(const std::string& path) {
       if (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE) continue;
       const char* name = elf_strptr(f->elf_, shdr.sh_link, sym.st_name);
       if (!name || !*name) continue;
-      f->symbols_.push_back({name, sym.st_value, sym.st_size, type, GELF_ST_BIND(sym.st_info),
+      f->symbols_.push_back({name, sym.st_value, sym.st_size, type, uint8_t(GELF_ST_BIND(sym.st_info)),
                              sym.st_shndx});
     }
   }

@@ -2,6 +2,7 @@
 // parts while everything else keeps working — never a crash (run under ASan/UBSan) or a hang.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -108,4 +109,26 @@ TEST_CASE("a file without DWARF falls back to ELF symbols", "[dwarf]") {
   auto t = (*info)->find_type("task_struct");
   REQUIRE_FALSE(t);
   CHECK(t.error().kind == ErrorKind::NotFound);
+}
+
+TEST_CASE("a CU whose base section is missing is skipped with an error (fuzz regression)", "[dwarf]") {
+  // Renaming .debug_addr in the section name table hides it; libdwarf 20210528 crashed on the
+  // CU's DW_AT_addr_base look-ups (fuzz/dwarf_fuzzer found it).
+  for (const char* section : {".debug_addr", ".debug_rnglists", ".debug_str_offsets"}) {
+    auto bytes = slurp(kModule);
+    std::string name = section;
+    std::string needle(name.c_str(), name.size() + 1);  // with its NUL: exact name
+    auto at = std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end());
+    REQUIRE(at != bytes.end());
+    at[1] = 'x';  // ".xebug_…"
+    std::string path = write_temp(bytes, "nosect");
+    INFO(section);
+    auto info = DebugInfo::open(path);
+    REQUIRE(info);
+    bool reported = false;
+    for (const auto& e : (*info)->unit_errors()) reported |= e.message.find(section) != std::string::npos;
+    CHECK(reported);
+    (void)exercise(path);
+    std::filesystem::remove(path);
+  }
 }
