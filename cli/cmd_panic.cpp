@@ -18,6 +18,22 @@ struct PanicArgs {
   std::vector<std::string> modules;
 };
 
+// The Rust frame that panicked: the one whose source location is the `panicked at` site, else
+// the first Rust frame behind the exception (panic_fmt and the helpers are not it).
+std::optional<std::pair<size_t, const FrameInfo*>> rust_frame(const PanicReport& r) {
+  if (!r.backtrace || !r.faulting_frame) return std::nullopt;
+  std::optional<std::pair<size_t, const FrameInfo*>> first;
+  for (size_t i = *r.faulting_frame; i < r.backtrace->frames.size(); ++i)
+    for (const FrameInfo& fi : r.backtrace->frames[i].where.frames) {
+      if (fi.language != Language::Rust) continue;
+      if (r.rust_panic && fi.location.line == r.rust_panic->line &&
+          r.rust_panic->file.ends_with(fi.location.file.substr(fi.location.file.rfind('/') + 1)))
+        return std::make_pair(i, &fi);
+      if (!first && fi.location.file.find("/rustlib/") == std::string::npos) first = std::make_pair(i, &fi);
+    }
+  return first;
+}
+
 void print_text(const PanicReport& r, const BacktraceStyle& style) {
   fmt::print("PANIC    {}\n", r.panic_message.value_or("(no panic message in the kernel log)"));
   if (r.rust_panic)
@@ -32,6 +48,11 @@ void print_text(const PanicReport& r, const BacktraceStyle& style) {
     fmt::print("FAULT    {} at {} [{}], behind {}\n", f.where.function_name(style.form),
                f.where.frames.empty() ? "??" : format_location(f.where.frames.front().location),
                to_string(f.where.language), r.backtrace->frames[*r.faulting_frame - 1].trap);
+  }
+  if (auto rust = rust_frame(r)) {
+    const auto& [frame, fi] = *rust;
+    fmt::print("RUST AT  {} at {} (frame #{} below)\n", fi->display_name(style.form),
+               format_location(fi->location), frame - *r.faulting_frame);
   }
   fmt::print("SIGNATURE {}\n\n", r.signature);
   if (r.backtrace) {
