@@ -1,0 +1,105 @@
+// Tasks and modules on the fixture dumps, and the bounded walks on corrupted lists (a real dump
+// seen through CorruptingMemory: a cycle in the task list, a faulting task page).
+#include <catch2/catch.hpp>
+
+#include "../support/corrupting_memory.h"
+#include "krdb/kernel/modules.h"
+#include "krdb/kernel/tasks.h"
+
+using namespace krdb;
+using krdb::test::CorruptingMemory;
+
+namespace {
+
+const std::string kData = KRDB_TEST_DATA_DIR;
+
+std::unique_ptr<KernelProgram> open_fp(const std::string& dump) {
+  auto p = KernelProgram::open_dump(kData + "/kernel-fp/vmlinux", kData + "/kernel-fp/" + dump);
+  REQUIRE(p);
+  return std::move(*p);
+}
+
+}  // namespace
+
+TEST_CASE("tasks of the built-in crash: pid 1 on the panicking CPU", "[kernel][dump]") {
+  auto p = open_fp("builtin-kaslr.d31.kdump");
+  TaskList list = list_tasks(*p);
+  CHECK_FALSE(list.truncated);
+  CHECK(list.errors.empty());
+  CHECK(list.tasks.size() == 33);  // 31 on the task list (as drgn lists them) + 2 idle tasks
+  auto cpu = panic_cpu(*p);
+  REQUIRE(cpu);
+  REQUIRE(*cpu);
+  CHECK(**cpu == 1);
+  const TaskInfo* init = nullptr;
+  for (const auto& t : list.tasks)
+    if (t.pid == 1) init = &t;
+  REQUIRE(init);
+  CHECK(init->comm == "swapper/0");
+  CHECK(init->on_cpu);
+  CHECK(init->cpu == 1);
+  CHECK(init->state == 'R');
+}
+
+TEST_CASE("a cycle in the task list ends the walk with a reason, tasks kept", "[kernel][dump]") {
+  auto p = open_fp("builtin-kaslr.d31.kdump");
+  TaskList good = list_tasks(*p);
+  REQUIRE(good.tasks.size() > 10);
+  auto tasks = p->field("task_struct", "tasks");
+  REQUIRE(tasks);
+  CorruptingMemory memory(*p->dump());
+  // Task #8's tasks.next points back to task #5's list node.
+  memory.patch(good.tasks[8].address + tasks->offset, good.tasks[5].address + tasks->offset, 8);
+  KernelProgram corrupt(p->debug_info(), memory, p->kaslr_offset(), p->limits());
+  TaskList list = list_tasks(corrupt);
+  REQUIRE(list.truncated);
+  CHECK(list.truncated->kind == ErrorKind::BadData);
+  CHECK(list.tasks.size() >= 8);
+  CHECK(list.tasks.size() < good.tasks.size());
+  CHECK(memory.reads() < 100000);
+}
+
+TEST_CASE("an unreadable task page: the list is marked incomplete at that address", "[kernel][dump]") {
+  auto p = open_fp("builtin-kaslr.d31.kdump");
+  TaskList good = list_tasks(*p);
+  REQUIRE(good.tasks.size() > 10);
+  CorruptingMemory memory(*p->dump());
+  memory.fault(good.tasks[6].address & ~0xfffull, 0x1000);
+  KernelProgram corrupt(p->debug_info(), memory, p->kaslr_offset(), p->limits());
+  TaskList list = list_tasks(corrupt);
+  bool reported = list.truncated.has_value() || !list.errors.empty();
+  CHECK(reported);
+  CHECK(list.tasks.size() < good.tasks.size());
+}
+
+TEST_CASE("the module of the module crash, with its regions and section addresses", "[kernel][dump]") {
+  auto p = open_fp("module-kaslr.d31.kdump");
+  ModuleList list = list_modules(*p);
+  CHECK_FALSE(list.truncated);
+  REQUIRE(list.modules.size() == 1);
+  const ModuleInfo& m = list.modules[0];
+  CHECK(m.name == "rust_crashme_ko");
+  const ModuleRegion* text = nullptr;
+  for (const auto& r : m.regions)
+    if (r.kind == "MOD_TEXT") text = &r;
+  REQUIRE(text);
+  bool has_text_section = false;
+  for (const auto& s : m.sections)
+    if (s.name == ".text") { has_text_section = true; CHECK(m.region_of(s.address) == text); }
+  CHECK(has_text_section);
+}
+
+TEST_CASE("a module list pointing to itself past the head is bounded", "[kernel][dump]") {
+  auto p = open_fp("module-kaslr.d31.kdump");
+  ModuleList good = list_modules(*p);
+  REQUIRE(good.modules.size() == 1);
+  auto link = p->field("module", "list");
+  REQUIRE(link);
+  CorruptingMemory memory(*p->dump());
+  uint64_t node = good.modules[0].address + link->offset;
+  memory.patch(node, node, 8);  // list.next = itself: a one-node cycle
+  KernelProgram corrupt(p->debug_info(), memory, p->kaslr_offset(), p->limits());
+  ModuleList list = list_modules(corrupt);
+  REQUIRE(list.truncated);
+  CHECK(list.modules.size() == 1);
+}
