@@ -34,5 +34,6 @@ class Command : public lldb::SBCommandPluginInterface {
 void add_version_command(lldb::SBCommand& krdb);
 void add_demangle_command(lldb::SBCommand& krdb);
 void add_symbolize_commands(lldb::SBCommand& krdb);
+void add_kernel_commands(lldb::SBCommand& krdb);
 
 }  // namespace krdb::plugin

@@ -1,0 +1,94 @@
+// `krdb dmesg` and `krdb ps` in LLDB on a live kernel (QEMU's gdbstub: `gdb-remote 1234`): the
+// same kernel model as on dumps, reading memory through LLDB and the vmlinux's DWARF.
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "debug_info_cache.h"
+#include "krdb/kernel/printk.h"
+#include "krdb/report/kernel_report.h"
+#include "plugin.h"
+
+namespace krdb::plugin {
+
+namespace {
+
+// Memory of the target process through LLDB (a live kernel: kernel virtual addresses).
+class LldbMemory : public Memory {
+ public:
+  explicit LldbMemory(lldb::SBProcess process) : process_(process) {}
+  Expected<void> read(uint64_t address, std::span<uint8_t> out) override {
+    lldb::SBError error;
+    size_t n = process_.ReadMemory(address, out.data(), out.size(), error);
+    if (error.Fail() || n != out.size())
+      return Error(ErrorKind::Fault,
+                   fmt::format("LLDB could not read {} bytes: {}", out.size(),
+                               error.GetCString() ? error.GetCString() : "short read"),
+                   fmt::format("address {:#x}", address));
+    return {};
+  }
+
+ private:
+  lldb::SBProcess process_;
+};
+
+// The slide LLDB applied to vmlinux (KASLR), from where _stext is loaded.
+uint64_t vmlinux_slide(lldb::SBTarget target, DebugInfo& info) {
+  const ElfSymbol* stext = info.elf().symbol_named("_stext");
+  if (!stext) return 0;
+  lldb::SBSymbolContextList list = target.FindSymbols("_stext");
+  for (uint32_t i = 0; i < list.GetSize(); ++i) {
+    uint64_t load = list.GetContextAtIndex(i).GetSymbol().GetStartAddress().GetLoadAddress(target);
+    if (load != LLDB_INVALID_ADDRESS) return load - stext->address;
+  }
+  return 0;
+}
+
+// Runs `body` with a KernelProgram over the selected target's live process.
+bool with_kernel(lldb::SBDebugger& debugger, lldb::SBCommandReturnObject& result,
+                 const std::function<bool(KernelProgram&)>& body) {
+  lldb::SBTarget target = debugger.GetSelectedTarget();
+  lldb::SBProcess process = target.GetProcess();
+  if (!target.IsValid() || !process.IsValid()) {
+    result.SetError("no process: `target create vmlinux` then `gdb-remote HOST:PORT` (QEMU -s)");
+    return false;
+  }
+  auto info = debug_info_for(module_path(target.GetModuleAtIndex(0)));
+  if (!info) { result.SetError(info.error().describe().c_str()); return false; }
+  LldbMemory memory(process);
+  KernelProgram program(**info, memory, vmlinux_slide(target, **info), default_limits());
+  return body(program);
+}
+
+bool do_dmesg(lldb::SBDebugger& debugger, const std::vector<std::string>&,
+              lldb::SBCommandReturnObject& result) {
+  return with_kernel(debugger, result, [&](KernelProgram& program) {
+    auto log = read_printk(program);
+    if (!log) { result.SetError(log.error().describe().c_str()); return false; }
+    result.Printf("%s", format_dmesg(*log).c_str());
+    if (log->truncated) result.AppendWarning(log->truncated->describe().c_str());
+    result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+    return true;
+  });
+}
+
+bool do_ps(lldb::SBDebugger& debugger, const std::vector<std::string>&,
+           lldb::SBCommandReturnObject& result) {
+  return with_kernel(debugger, result, [&](KernelProgram& program) {
+    result.Printf("%s", format_tasks(list_tasks(program)).c_str());
+    result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+    return true;
+  });
+}
+
+}  // namespace
+
+void add_kernel_commands(lldb::SBCommand& krdb) {
+  krdb.AddCommand("dmesg", new Command(do_dmesg),
+                  "The kernel log (printk ring buffer) of the live kernel, as the console prints it.",
+                  "krdb dmesg");
+  krdb.AddCommand("ps", new Command(do_ps),
+                  "The tasks of the live kernel: pid, parent, CPU, state, command.", "krdb ps");
+}
+
+}  // namespace krdb::plugin
