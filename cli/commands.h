@@ -25,5 +25,6 @@ void add_modules_command(CLI::App& app, int& exit_code);
 void add_bt_command(CLI::App& app, int& exit_code);
 void add_panic_command(CLI::App& app, int& exit_code);
 void add_dmesg_command(CLI::App& app, int& exit_code);
+void add_info_command(CLI::App& app, int& exit_code);
 
 }  // namespace krdb::cli

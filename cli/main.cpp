@@ -15,7 +15,8 @@ int main(int argc, char** argv) noexcept {
     app.require_subcommand(1);
     for (CommandAdder add : {add_version_command, add_demangle_command, add_symbolize_command,
                                  add_types_command, add_ps_command, add_modules_command,
-                                 add_bt_command, add_panic_command, add_dmesg_command})
+                                 add_bt_command, add_panic_command, add_dmesg_command,
+                                 add_info_command})
       add(app, exit_code);
     try {
       app.parse(argc, argv);
