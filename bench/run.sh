@@ -4,7 +4,7 @@
 #   bench/demangle.sh  — filter throughput and peak RSS vs rustfilt, c++filt, llvm-cxxfilt-19
 #   bench/symbolize.sh — 10k address look-ups vs llvm-symbolizer-19, addr2line, lldb-19, on the
 #                        fixture and a Debian vmlinux (~1 GB download on first run; --fixture-only)
-# (the dump and backtrace benchmarks join here with their issues)
+#   bench/dump.sh      — open + dmesg + ps, and open + panic backtrace, vs drgn on the fixture dump
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 for b in "$here"/*.sh; do

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Cold-start cost of post-mortem work on the fixture dump, krdb vs drgn (python3-drgn) on the
+# same vmlinux + dump: (1) open + dmesg + ps, (2) open + the panicking CPU's full backtrace.
+# crash 8.0.2 (Debian) cannot be compared: it exits right after loading this vmlinux (DWARF 5 +
+# Rust). drgn 0.0.22 predates 6.12: its trace of the panicking task is one bogus frame (and
+# prog.threads() fails: no task_struct.thread_group), so its bt time is a lower bound. Median of RUNS (default 5) wall times and peak RSS; ratios peer/krdb (>1: krdb better).
+# usage: bench/dump.sh [RUNS]        (KRDB: the krdb binary, default build/cli/krdb)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+runs=${1:-5}
+krdb=${KRDB:-$top/build/cli/krdb}
+data=$top/build/tests/data/kernel-fp
+vm=$data/vmlinux core=$data/builtin-kaslr.d31.kdump
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/dmesg_ps.py" <<'PY'
+from drgn.helpers.linux.printk import get_printk_records
+from drgn.helpers.linux.pid import for_each_task
+for r in get_printk_records(prog): print(r.text.decode(errors="replace"))
+for t in for_each_task(prog): print(t.pid.value_(), t.comm.string_().decode())
+PY
+cat > "$tmp/bt.py" <<'PY'
+from drgn.helpers.linux.percpu import per_cpu
+cpu = prog["panic_cpu"].counter.value_()
+print(prog.stack_trace(per_cpu(prog["runqueues"], cpu).curr))
+PY
+measure() {  # label, command...: prints "label median_wall median_rss_mb"
+  local label=$1; shift
+  for _ in $(seq "$runs"); do /usr/bin/time -f '%e %M' -o "$tmp/t" "$@" > /dev/null 2>&1 || true; cat "$tmp/t"; done |
+    sort -n | awk -v l="$label" '{w[NR]=$1; m[NR]=$2} END {print l, w[int((NR+1)/2)], int(m[int((NR+1)/2)]/1024)}'
+}
+{
+  measure krdb-dmesg+ps sh -c "'$krdb' dmesg -s '$vm' -c '$core' && '$krdb' ps -s '$vm' -c '$core'"
+  measure drgn-dmesg+ps drgn -q -c "$core" -s "$vm" "$tmp/dmesg_ps.py"
+  measure krdb-bt "$krdb" bt -s "$vm" -c "$core"
+  measure drgn-bt drgn -q -c "$core" -s "$vm" "$tmp/bt.py"
+} > "$tmp/res"
+awk 'BEGIN {printf "%-16s %8s %8s %10s %10s\n", "task", "wall s", "RSS MB", "wall ratio", "RSS ratio"}
+     {w[$1]=$2; m[$1]=$3; order[NR]=$1}
+     END {for (i = 1; i <= NR; i++) { k = order[i]; base = k; sub(/^drgn/, "krdb", base);
+          printf "%-16s %8.2f %8d %10.2f %10.2f\n", k, w[k], m[k], w[k]/w[base], m[k]/m[base] }}' "$tmp/res"
+echo "(krdb dmesg+ps runs two processes, each opening the dump and DWARF: a cold start each)"
