@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 
 #include "debug_info_cache.h"
+#include "krdb/kernel/backtrace.h"
 #include "krdb/kernel/printk.h"
+#include "krdb/report/backtrace_report.h"
 #include "krdb/report/kernel_report.h"
 #include "plugin.h"
 
@@ -81,9 +83,51 @@ bool do_ps(lldb::SBDebugger& debugger, const std::vector<std::string>&,
   });
 }
 
+// The selected thread's registers at frame 0, by the names LLDB's x86-64 register sets use.
+RegisterSet thread_registers(lldb::SBThread thread) {
+  RegisterSet regs;
+  lldb::SBFrame frame = thread.GetFrameAtIndex(0);
+  for (unsigned i = 0; i < unsigned(Reg::count); ++i) {
+    std::string name(reg_name(Reg(i)));
+    lldb::SBValue v = frame.FindRegister(name.c_str());
+    if (!v.IsValid()) continue;
+    lldb::SBError error;
+    uint64_t value = v.GetValueAsUnsigned(error, 0);
+    if (error.Success()) regs.set(Reg(i), value);
+  }
+  return regs;
+}
+
+bool do_bt(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
+           lldb::SBCommandReturnObject& result) {
+  BacktraceStyle style;
+  for (const auto& a : args) {
+    if (a == "--full-names") style.form = DemangleForm::Full;
+    else if (a == "--registers") style.registers = true;
+    else { result.SetError(("unknown option: " + a + " (krdb bt [--full-names] [--registers])").c_str()); return false; }
+  }
+  return with_kernel(debugger, result, [&](KernelProgram& program) {
+    lldb::SBThread thread = debugger.GetSelectedTarget().GetProcess().GetSelectedThread();
+    RegisterSet regs = thread_registers(thread);
+    if (!regs.has(Reg::rip) || !regs.has(Reg::rsp)) {
+      result.SetError("the selected thread has no rip/rsp: is the process stopped?");
+      return false;
+    }
+    KernelUnwinder unwinder(program);
+    KernelBacktrace bt = unwinder.from_registers(regs);
+    result.Printf("thread #%u (%s unwinding)\n%s", thread.GetIndexID(), unwinder.method_name(),
+                  format_backtrace(bt, style).c_str());
+    result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+    return true;
+  });
+}
+
 }  // namespace
 
 void add_kernel_commands(lldb::SBCommand& krdb) {
+  krdb.AddCommand("bt", new Command(do_bt),
+                  "Backtrace of the selected thread across C, Rust and exception frames (live kernel).",
+                  "krdb bt [--full-names] [--registers]");
   krdb.AddCommand("dmesg", new Command(do_dmesg),
                   "The kernel log (printk ring buffer) of the live kernel, as the console prints it.",
                   "krdb dmesg");
