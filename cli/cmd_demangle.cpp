@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "form_option.h"
 #include "krdb/demangle/demangle.h"
 
 namespace krdb::cli {
@@ -59,15 +60,9 @@ void add_demangle_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<DemangleArgs>();
   auto* cmd = app.add_subcommand(
       "demangle", "Demangle Rust (v0, legacy) and C++ symbols; with no SYMBOL, filter stdin");
-  cmd->add_option_function<std::string>(
-         "--form",
-         [args](const std::string& name) {
-           auto form = parse_demangle_form(name);
-           if (!form) throw CLI::ValidationError("--form", "use full, short or verbose");
-           args->form = *form;
-         },
-         "full (as rustfilt), short (for narrow columns), verbose (with crate disambiguators and "
-         "hashes)");
+  add_form_option(cmd, args->form,
+                  "full (as rustfilt), short (for narrow columns), verbose (with crate "
+                  "disambiguators and hashes)");
   cmd->add_flag("--rust-only", args->rust_only, "leave C++ names alone (exactly as rustfilt)");
   cmd->add_option("--generic-depth", args->generic_depth,
                   "short form: generic lists nested deeper than this print as <…>");

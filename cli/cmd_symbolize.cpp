@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "form_option.h"
+#include "krdb/base/number.h"
 #include "krdb/dwarf/debug_info.h"
 #include "krdb/report/address_report.h"
 
@@ -35,10 +37,9 @@ Expected<uint64_t> parse_address(DebugInfo& info, const std::string& text) {
     base = *section;
     s = s.substr(plus + 1);
   }
-  if (s.starts_with("0x") || s.starts_with("0X")) s = s.substr(2);
-  if (s.empty() || s.size() > 16 || s.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-    return Error(ErrorKind::Usage, "not a hex address: '" + text + "'");
-  return base + std::stoull(s, nullptr, 16);
+  auto offset = parse_hex_address(s);
+  if (!offset) return Error(ErrorKind::Usage, "not a hex address: '" + text + "'");
+  return base + *offset;
 }
 
 void print_one(DebugInfo& info, const SymbolizeArgs& args, const std::string& text, int& status) {
@@ -91,14 +92,7 @@ void add_symbolize_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--elf,-e", args->elf, "vmlinux, .ko, executable or library")->required();
   cmd->add_option("--format", args->format, "text, json or addr2line (as addr2line -f -i -C)")
       ->check(CLI::IsMember({"text", "json", "addr2line"}));
-  cmd->add_option_function<std::string>(
-      "--form",
-      [args](const std::string& name) {
-        auto form = parse_demangle_form(name);
-        if (!form) throw CLI::ValidationError("--form", "use full, short or verbose");
-        args->form = *form;
-      },
-      "how Rust names are shown: short (default), full, verbose");
+  add_form_option(cmd, args->form, "how Rust names are shown: short (default), full, verbose");
   cmd->add_option("addresses", args->addresses,
                   "hex addresses, or SECTION+OFFSET in a .ko (none: read stdin, one per line)");
   cmd->callback([args, &exit_code] { exit_code = run(*args); });

@@ -9,14 +9,8 @@ static bool do_demangle(lldb::SBDebugger&, const std::vector<std::string>& args,
   DemangleOptions options;
   std::vector<std::string> symbols;
   for (size_t i = 0; i < args.size(); ++i) {
-    if ((args[i] == "-f" || args[i] == "--form") && i + 1 < args.size()) {
-      const std::string& f = args[++i];
-      if (auto form = parse_demangle_form(f)) {
-        options.form = *form;
-      } else {
-        result.SetError(("unknown form '" + f + "': use full, short or verbose").c_str());
-        return false;
-      }
+    if (auto taken = take_form_option(args, i, options.form, result)) {
+      if (!*taken) return false;
     } else {
       symbols.push_back(args[i]);
     }

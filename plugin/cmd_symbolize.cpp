@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "debug_info_cache.h"
+#include "krdb/base/number.h"
 #include "krdb/report/address_report.h"
 #include "krdb/report/type_report.h"
 #include "plugin.h"
@@ -11,23 +12,14 @@ namespace krdb::plugin {
 
 namespace {
 
-std::optional<uint64_t> parse_hex(const std::string& s) {
-  std::string t = s.starts_with("0x") || s.starts_with("0X") ? s.substr(2) : s;
-  if (t.empty() || t.size() > 16 || t.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-    return std::nullopt;
-  return std::stoull(t, nullptr, 16);
-}
-
 bool do_symbolize(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
                   lldb::SBCommandReturnObject& result) {
   DemangleForm form = DemangleForm::Short;
   std::vector<uint64_t> addresses;
   for (size_t i = 0; i < args.size(); ++i) {
-    if ((args[i] == "-f" || args[i] == "--form") && i + 1 < args.size()) {
-      auto f = parse_demangle_form(args[++i]);
-      if (!f) { result.SetError("unknown form: use full, short or verbose"); return false; }
-      form = *f;
-    } else if (auto a = parse_hex(args[i])) {
+    if (auto taken = take_form_option(args, i, form, result)) {
+      if (!*taken) return false;
+    } else if (auto a = parse_hex_address(args[i])) {
       addresses.push_back(*a);
     } else {
       result.SetError(fmt::format("not a hex address: '{}'", args[i]).c_str());

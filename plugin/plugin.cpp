@@ -13,6 +13,19 @@ std::vector<std::string> args_of(char** command) {
   return args;
 }
 
+std::optional<bool> take_form_option(const std::vector<std::string>& args, size_t& i,
+                                     DemangleForm& form, lldb::SBCommandReturnObject& result) {
+  if ((args[i] != "-f" && args[i] != "--form") || i + 1 >= args.size()) return std::nullopt;
+  const std::string& name = args[++i];
+  auto parsed = parse_demangle_form(name);
+  if (!parsed) {
+    result.SetError(("unknown form '" + name + "': use full, short or verbose").c_str());
+    return false;
+  }
+  form = *parsed;
+  return true;
+}
+
 bool run_guarded(lldb::SBCommandReturnObject& result, const std::function<bool()>& body) {
   try {
     return body();

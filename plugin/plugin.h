@@ -5,7 +5,10 @@
 
 #include <lldb/API/LLDB.h>
 
+#include "krdb/demangle/demangle.h"
+
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +32,11 @@ class Command : public lldb::SBCommandPluginInterface {
  private:
   Fn fn_;
 };
+
+// Reads `-f|--form FORM` at args[i] (advancing i past its value). Returns nullopt when args[i]
+// is not that option; false (with the error set in `result`) when FORM is unknown.
+std::optional<bool> take_form_option(const std::vector<std::string>& args, size_t& i,
+                                     DemangleForm& form, lldb::SBCommandReturnObject& result);
 
 // Each plugin/cmd_*.cpp adds its subcommands under the `krdb` multiword command.
 void add_version_command(lldb::SBCommand& krdb);

@@ -1,6 +1,7 @@
 #include "krdb/base/limits.h"
 
-#include <charconv>
+#include "krdb/base/number.h"
+
 
 namespace krdb {
 
@@ -36,9 +37,9 @@ Expected<void> set_limit(Limits& limits, std::string_view assignment) {
   if (eq == std::string_view::npos)
     return Error(ErrorKind::Usage, "limit must be NAME=NUMBER", std::string(assignment));
   auto num = assignment.substr(eq + 1);
-  uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), value);
-  if (ec != std::errc() || ptr != num.data() + num.size() || value == 0)
+  auto parsed = parse_unsigned(num, 10);
+  uint64_t value = parsed.value_or(0);
+  if (value == 0)
     return Error(ErrorKind::Usage, "limit value must be a positive whole number",
                  std::string(assignment));
   return set_limit(limits, assignment.substr(0, eq), value);

@@ -1,6 +1,7 @@
 #include "krdb/dump/vmcoreinfo.h"
 
-#include <charconv>
+#include "krdb/base/number.h"
+
 #include <string_view>
 
 #include <fmt/format.h>
@@ -12,13 +13,6 @@ namespace {
 Error malformed(const std::string& key, const std::string& value, const char* want) {
   return Error(ErrorKind::BadData, fmt::format("VMCOREINFO {} is not {}: '{}'", key, want, value),
                "VMCOREINFO");
-}
-
-std::optional<uint64_t> parse_unsigned(std::string_view s, int base) {
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
 }
 
 }  // namespace
