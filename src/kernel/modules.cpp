@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "krdb/base/walk_guard.h"
+#include "krdb/kernel/list.h"
 
 namespace krdb {
 
@@ -78,24 +78,22 @@ ModuleList list_modules(KernelProgram& p) {
     out.truncated = !head ? head.error() : link.error();
     return out;
   }
-  WalkGuard guard("module list", p.limits().max_list_steps);
-  uint64_t node = *head;
-  while (true) {
-    auto next = p.memory().read_u64(node);
-    if (!next) { out.truncated = next.error().within("module list"); break; }
-    if (*next == *head) break;
-    if (!guard.step(*next)) { out.truncated = guard.reason(); break; }
+  auto reason = walk_list(p, *head, link->offset, "module list", [&](uint64_t module) {
     ModuleInfo m;
-    m.address = *next - link->offset;
+    m.address = module;
     auto name = p.read_char_array(m.address, "module", "name");
-    if (!name) { out.truncated = name.error(); break; }
+    if (!name) {
+      out.truncated = name.error();
+      return false;
+    }
     m.name = *name;
     m.state = p.read_field(m.address, "module", "state").value_or(99);
     read_regions(p, m);
     read_sections(p, m);
     out.modules.push_back(std::move(m));
-    node = *next;
-  }
+    return true;
+  });
+  if (reason) out.truncated = std::move(reason);
   return out;
 }
 

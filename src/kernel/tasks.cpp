@@ -1,10 +1,9 @@
 #include "krdb/kernel/tasks.h"
 
-#include <functional>
 
 #include <fmt/format.h>
 
-#include "krdb/base/walk_guard.h"
+#include "krdb/kernel/list.h"
 
 namespace krdb {
 
@@ -74,12 +73,23 @@ Expected<uint64_t> per_cpu_offset(KernelProgram& p, unsigned cpu) {
   return p.memory().read_u64(*base + 8ull * cpu);  // unsigned long __per_cpu_offset[NR_CPUS]
 }
 
-Expected<uint64_t> cpu_curr(KernelProgram& p, unsigned cpu) {
+namespace {
+
+// This CPU's struct rq: the per-cpu variable `runqueues` at its per-cpu offset.
+Expected<uint64_t> runqueue(KernelProgram& p, unsigned cpu) {
   auto rq = p.symbol_address("runqueues");
   if (!rq) return rq.error();
   auto off = per_cpu_offset(p, cpu);
   if (!off) return off.error();
-  return p.read_field(*rq + *off, "rq", "curr");
+  return *rq + *off;
+}
+
+}  // namespace
+
+Expected<uint64_t> cpu_curr(KernelProgram& p, unsigned cpu) {
+  auto rq = runqueue(p, cpu);
+  if (!rq) return rq.error();
+  return p.read_field(*rq, "rq", "curr");
 }
 
 Expected<std::optional<unsigned>> panic_cpu(KernelProgram& p) {
@@ -91,30 +101,6 @@ Expected<std::optional<unsigned>> panic_cpu(KernelProgram& p) {
   return std::optional<unsigned>(*v);
 }
 
-namespace {
-
-// Walks a circular list_head starting at `head`, calling visit(entry address) for each node.
-void walk_list(KernelProgram& p, uint64_t head, uint64_t link_offset, const std::string& what,
-               TaskList& out, const std::function<void(uint64_t)>& visit) {
-  WalkGuard guard(what, p.limits().max_list_steps);
-  uint64_t node = head;
-  while (true) {
-    auto next = p.memory().read_u64(node);
-    if (!next) {
-      out.truncated = next.error().within(fmt::format("{} at list node {:#x}", what, node));
-      return;
-    }
-    if (*next == head) return;
-    if (!guard.step(*next)) {
-      out.truncated = guard.reason();
-      return;
-    }
-    visit(*next - link_offset);
-    node = *next;
-  }
-}
-
-}  // namespace
 
 TaskList list_tasks(KernelProgram& p) {
   TaskList out;
@@ -127,11 +113,10 @@ TaskList list_tasks(KernelProgram& p) {
   auto ncpu = possible_cpus(p);
   std::vector<uint64_t> running;
   for (unsigned cpu = 0; ncpu && cpu < *ncpu; ++cpu) {
-    auto rq = p.symbol_address("runqueues");
-    auto off = per_cpu_offset(p, cpu);
-    if (!rq || !off) break;
-    if (auto curr = p.read_field(*rq + *off, "rq", "curr")) running.push_back(*curr);
-    if (auto idle = p.read_field(*rq + *off, "rq", "idle")) add(*idle);
+    auto rq = runqueue(p, cpu);
+    if (!rq) break;
+    if (auto curr = p.read_field(*rq, "rq", "curr")) running.push_back(*curr);
+    if (auto idle = p.read_field(*rq, "rq", "idle")) add(*idle);
   }
   auto init = p.symbol_address("init_task");
   auto tasks = p.field("task_struct", "tasks");
@@ -141,13 +126,23 @@ TaskList list_tasks(KernelProgram& p) {
     out.truncated = (!init ? init.error() : tasks.error());
     return out;
   }
-  walk_list(p, *init + tasks->offset, tasks->offset, "task list (init_task.tasks)", out,
-            [&](uint64_t leader) {
-              auto signal = p.read_field(leader, "task_struct", "signal");
-              if (!signal || !thread_head || !thread_node) { add(leader); return; }
-              walk_list(p, *signal + thread_head->offset, thread_node->offset,
-                        fmt::format("thread list of task {:#x}", leader), out, add);
-            });
+  auto keep_reason = [&](std::optional<Error> reason) {
+    if (reason && !out.truncated) out.truncated = std::move(reason);
+  };
+  keep_reason(walk_list(
+      p, *init + tasks->offset, tasks->offset, "task list (init_task.tasks)", [&](uint64_t leader) {
+        auto signal = p.read_field(leader, "task_struct", "signal");
+        if (!signal || !thread_head || !thread_node) {
+          add(leader);
+          return true;
+        }
+        keep_reason(walk_list(p, *signal + thread_head->offset, thread_node->offset,
+                              fmt::format("thread list of task {:#x}", leader), [&](uint64_t t) {
+                                add(t);
+                                return true;
+                              }));
+        return true;
+      }));
   for (auto& t : out.tasks)
     for (uint64_t r : running) t.on_cpu |= t.address == r;
   return out;
