@@ -18,18 +18,6 @@ struct BtArgs {
   std::vector<std::string> modules;  // NAME=PATH.ko or PATH.ko
 };
 
-BacktraceOptions module_options(const std::vector<std::string>& specs) {
-  BacktraceOptions o;
-  for (const auto& s : specs) {
-    auto eq = s.find('=');
-    std::string path = eq == std::string::npos ? s : s.substr(eq + 1);
-    std::string name = eq == std::string::npos ? path.substr(path.rfind('/') + 1) : s.substr(0, eq);
-    if (name.ends_with(".ko")) name.resize(name.size() - 3);
-    o.module_files[name] = path;
-  }
-  return o;
-}
-
 void print(const std::string& title, const KernelBacktrace& bt, const BtArgs& a, nlohmann::json& all) {
   BacktraceStyle style{a.full_names ? DemangleForm::Full : DemangleForm::Short, a.registers};
   if (a.kernel.format == "json") {
@@ -45,7 +33,7 @@ int run(const BtArgs& a) {
   auto p = open_kernel("bt", a.kernel);
   if (!p) return exit_code_for(p.error());
   KernelProgram& prog = **p;
-  KernelUnwinder unwinder(prog, module_options(a.modules));
+  KernelUnwinder unwinder(prog, BacktraceOptions{module_files(a.modules)});
   nlohmann::json all = nlohmann::json::array();
   const auto& cpus = prog.dump()->cpus();
   int status = kExitOk;

@@ -89,13 +89,7 @@ nlohmann::json to_json(const PanicReport& r, const BacktraceStyle& style) {
 int run(const PanicArgs& a) {
   auto p = open_kernel("panic", a.kernel);
   if (!p) return exit_code_for(p.error());
-  BacktraceOptions options;
-  for (const auto& m : a.modules) {
-    std::string name = m.substr(m.rfind('/') + 1);
-    if (name.ends_with(".ko")) name.resize(name.size() - 3);
-    options.module_files[name] = m;
-  }
-  KernelUnwinder unwinder(**p, options);
+  KernelUnwinder unwinder(**p, BacktraceOptions{module_files(a.modules)});
   PanicReport r = analyze_panic(**p, unwinder);
   BacktraceStyle style{a.full_names ? DemangleForm::Full : DemangleForm::Short, false};
   if (a.kernel.format == "json") fmt::print("{}\n", to_json(r, style).dump(2));
@@ -111,7 +105,7 @@ void add_panic_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("panic", "What happened: panic reason, Rust panic site, faulting frame, stack");
   add_kernel_options(cmd, a->kernel);
   cmd->add_flag("--full-names", a->full_names, "full Rust paths instead of the short form");
-  cmd->add_option("--module", a->modules, "debug info of a loaded module (PATH.ko)");
+  cmd->add_option("--module", a->modules, "debug info of a module: PATH.ko or NAME=PATH.ko");
   cmd->callback([a, &exit_code] { exit_code = run(*a); });
 }
 

@@ -33,4 +33,16 @@ Expected<std::unique_ptr<KernelProgram>> open_kernel(const std::string& command,
   return p;
 }
 
+std::map<std::string, std::string> module_files(const std::vector<std::string>& specs) {
+  std::map<std::string, std::string> files;
+  for (const auto& s : specs) {
+    auto eq = s.find('=');
+    std::string path = eq == std::string::npos ? s : s.substr(eq + 1);
+    std::string name = eq == std::string::npos ? path.substr(path.rfind('/') + 1) : s.substr(0, eq);
+    if (name.ends_with(".ko")) name.resize(name.size() - 3);
+    files[name] = path;
+  }
+  return files;
+}
+
 }  // namespace krdb::cli

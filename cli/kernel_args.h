@@ -2,6 +2,7 @@
 // --format, --limit; and opening the KernelProgram with them (errors printed the same way).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,5 +22,7 @@ void add_kernel_options(CLI::App* cmd, KernelArgs& args);
 // Opens the dump, printing "krdb NAME: error" on failure (exit code kExitFailed or kExitUsage).
 Expected<std::unique_ptr<KernelProgram>> open_kernel(const std::string& command, const KernelArgs& args);
 int exit_code_for(const Error& error);
+// --module values: "PATH.ko" (named after the file) or "NAME=PATH.ko" -> module name -> path.
+std::map<std::string, std::string> module_files(const std::vector<std::string>& specs);
 
 }  // namespace krdb::cli

@@ -22,15 +22,9 @@ Expected<std::unique_ptr<KernelProgram>> KernelProgram::open_dump(const std::str
   if (!options.force) {
     if (auto match = p->dump_->check_vmlinux(p->debug_info_->elf()); !match) return match.error();
   }
-  auto offset = p->dump_->kaslr_offset();
-  if (offset) {
-    p->kaslr_offset_ = *offset;
-  } else if (auto stext = p->debug_info_->elf().symbol_named("_stext")) {
-    // No VMCOREINFO (QEMU dump without vmcoreinfo device): _stext's runtime address is unknown
-    // here; assume no KASLR and say so through the banner check the caller can run.
-    (void)stext;
-    p->kaslr_offset_ = 0;
-  }
+  // Without VMCOREINFO (a QEMU dump without the vmcoreinfo device) the offset is unknown: krdb
+  // assumes none (nokaslr); discovering it from the dump is not implemented.
+  p->kaslr_offset_ = p->dump_->kaslr_offset().value_or(0);
   return p;
 }
 

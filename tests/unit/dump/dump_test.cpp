@@ -11,24 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "../support/test_data.h"
 #include "krdb/dump/dump.h"
 #include "krdb/elf/elf_file.h"
 
 using namespace krdb;
+using namespace krdb::test;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kData = KRDB_TEST_DATA_DIR;
-const std::string kFp = kData + "/kernel-fp/";
-const std::string kOrc = kData + "/kernel-orc/";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The text between the first `before` and the next `after` in the file (std::regex is avoided:
 // GCC 12 warns inside it under the sanitizers); fails the test if absent.

@@ -15,25 +15,16 @@
 
 #include <fmt/format.h>
 
+#include "../support/test_data.h"
 #include "krdb/kernel/printk.h"
 #include "krdb/kernel/program.h"
 #include "../support/corrupting_memory.h"
 
 using namespace krdb;
-using krdb::test::CorruptingMemory;
+using namespace krdb::test;
 
 namespace {
 
-const std::string kData = KRDB_TEST_DATA_DIR;
-const std::string kFp = kData + "/kernel-fp/";
-const std::string kOrc = kData + "/kernel-orc/";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;

@@ -3,15 +3,15 @@
 #include <catch2/catch.hpp>
 
 #include "../support/corrupting_memory.h"
+#include "../support/test_data.h"
 #include "krdb/kernel/modules.h"
 #include "krdb/kernel/tasks.h"
 
 using namespace krdb;
 using krdb::test::CorruptingMemory;
+using krdb::test::kData;
 
 namespace {
-
-const std::string kData = KRDB_TEST_DATA_DIR;
 
 std::unique_ptr<KernelProgram> open_fp(const std::string& dump) {
   auto p = KernelProgram::open_dump(kData + "/kernel-fp/vmlinux", kData + "/kernel-fp/" + dump);
