@@ -2,10 +2,8 @@
 // kernel keeps them, each section's load address (what placing a .ko's DWARF needs).
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
 #include "kernel_args.h"
-#include "krdb/kernel/modules.h"
+#include "krdb/report/kernel_report.h"
 
 namespace krdb::cli {
 namespace {
@@ -14,31 +12,8 @@ int run(const KernelArgs& args) {
   auto p = open_kernel("modules", args);
   if (!p) return exit_code_for(p.error());
   ModuleList list = list_modules(**p);
-  if (args.format == "json") {
-    nlohmann::json j = {{"modules", nlohmann::json::array()}};
-    for (const auto& m : list.modules) {
-      nlohmann::json mj = {{"name", m.name}, {"state", module_state_name(m.state)},
-                           {"module", fmt::format("{:#x}", m.address)}};
-      for (const auto& r : m.regions)
-        mj["regions"].push_back({{"kind", r.kind}, {"base", fmt::format("{:#x}", r.base)}, {"size", r.size}});
-      for (const auto& s : m.sections)
-        mj["sections"].push_back({{"name", s.name}, {"address", fmt::format("{:#x}", s.address)}});
-      j["modules"].push_back(mj);
-    }
-    if (list.truncated) j["truncated"] = list.truncated->describe();
-    fmt::print("{}\n", j.dump(2));
-  } else {
-    fmt::print("MODULE              NAME                  STATE     TEXT BASE           SIZE\n");
-    for (const auto& m : list.modules) {
-      uint64_t base = 0, size = 0;
-      for (const auto& r : m.regions)
-        if (r.kind == "MOD_TEXT") base = r.base, size = r.size;
-      fmt::print("{:#018x}  {:<20}  {:<8}  {:#018x}  {}\n", m.address, m.name,
-                 module_state_name(m.state), base, size);
-    }
-    if (list.truncated)
-      fmt::print(stderr, "krdb modules: list incomplete: {}\n", list.truncated->describe());
-  }
+  if (args.format == "json") fmt::print("{}\n", modules_to_json(list).dump(2));
+  else fmt::print("{}", format_modules(list));
   return list.truncated ? kExitFindings : kExitOk;
 }
 

@@ -1,4 +1,4 @@
-// `krdb dmesg` and `krdb ps` in LLDB on a live kernel (QEMU's gdbstub: `gdb-remote 1234`): the
+// `krdb info|dmesg|ps|modules|bt` in LLDB on a live kernel (QEMU's gdbstub: `gdb-remote 1234`): the
 // same kernel model as on dumps, reading memory through LLDB and the vmlinux's DWARF.
 #include <functional>
 
@@ -6,6 +6,8 @@
 
 #include "debug_info_cache.h"
 #include "krdb/kernel/backtrace.h"
+#include "krdb/kernel/modules.h"
+#include "krdb/kernel/summary.h"
 #include "krdb/kernel/printk.h"
 #include "krdb/report/backtrace_report.h"
 #include "krdb/report/kernel_report.h"
@@ -74,6 +76,18 @@ bool do_dmesg(lldb::SBDebugger& debugger, const std::vector<std::string>&,
   });
 }
 
+bool do_modules(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
+                lldb::SBCommandReturnObject& result) {
+  bool json = !args.empty() && args[0] == "--json";
+  if (args.size() > (json ? 1u : 0u)) { result.SetError("usage: krdb modules [--json]"); return false; }
+  return with_kernel(debugger, result, [&](KernelProgram& program) {
+    ModuleList list = list_modules(program);
+    result.Printf("%s", json ? (modules_to_json(list).dump(2) + "\n").c_str() : format_modules(list).c_str());
+    result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+    return true;
+  });
+}
+
 bool do_ps(lldb::SBDebugger& debugger, const std::vector<std::string>&,
            lldb::SBCommandReturnObject& result) {
   return with_kernel(debugger, result, [&](KernelProgram& program) {
@@ -96,6 +110,27 @@ RegisterSet thread_registers(lldb::SBThread thread) {
     if (error.Success()) regs.set(Reg(i), value);
   }
   return regs;
+}
+
+// QEMU's gdbstub presents one thread per vCPU, in CPU order: thread i is CPU i.
+std::vector<RegisterSet> cpu_registers(lldb::SBProcess process) {
+  std::vector<RegisterSet> regs;
+  for (uint32_t i = 0; i < process.GetNumThreads(); ++i)
+    regs.push_back(thread_registers(process.GetThreadAtIndex(i)));
+  return regs;
+}
+
+bool do_info(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
+             lldb::SBCommandReturnObject& result) {
+  bool json = !args.empty() && args[0] == "--json";
+  if (args.size() > (json ? 1u : 0u)) { result.SetError("usage: krdb info [--json]"); return false; }
+  return with_kernel(debugger, result, [&](KernelProgram& program) {
+    KernelSummary summary =
+        summarize_kernel(program, cpu_registers(debugger.GetSelectedTarget().GetProcess()));
+    result.Printf("%s", json ? (summary_to_json(summary).dump(2) + "\n").c_str() : format_summary(summary).c_str());
+    result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+    return true;
+  });
 }
 
 bool do_bt(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
@@ -131,6 +166,12 @@ void add_kernel_commands(lldb::SBCommand& krdb) {
   krdb.AddCommand("dmesg", new Command(do_dmesg),
                   "The kernel log (printk ring buffer) of the live kernel, as the console prints it.",
                   "krdb dmesg");
+  krdb.AddCommand("info", new Command(do_info),
+                  "The live kernel at a glance: release, KASLR offset, CPUs and their tasks, modules, log size.",
+                  "krdb info [--json]");
+  krdb.AddCommand("modules", new Command(do_modules),
+                  "The loaded modules of the live kernel: address, state, text base and size.",
+                  "krdb modules [--json]");
   krdb.AddCommand("ps", new Command(do_ps),
                   "The tasks of the live kernel: pid, parent, CPU, state, command.", "krdb ps");
 }

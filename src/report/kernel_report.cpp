@@ -27,3 +27,76 @@ nlohmann::json tasks_to_json(const TaskList& list) {
 }
 
 }  // namespace krdb
+
+namespace krdb {
+
+namespace {
+
+const ModuleRegion* text_region(const ModuleInfo& m) {
+  for (const auto& r : m.regions)
+    if (r.kind == "MOD_TEXT") return &r;
+  return nullptr;
+}
+
+}  // namespace
+
+std::string format_modules(const ModuleList& list) {
+  std::string out = "MODULE              NAME                  STATE     TEXT BASE           SIZE\n";
+  for (const auto& m : list.modules) {
+    const ModuleRegion* text = text_region(m);
+    out += fmt::format("{:#018x}  {:<20}  {:<8}  {:#018x}  {}\n", m.address, m.name,
+                       module_state_name(m.state), text ? text->base : 0, text ? text->size : 0);
+    for (const auto& e : m.errors) out += "warning: " + m.name + ": " + e.describe() + "\n";
+  }
+  if (list.truncated) out += "list incomplete: " + list.truncated->describe() + "\n";
+  return out;
+}
+
+nlohmann::json modules_to_json(const ModuleList& list) {
+  nlohmann::json j = {{"modules", nlohmann::json::array()}};
+  for (const auto& m : list.modules) {
+    nlohmann::json mj = {{"name", m.name}, {"state", module_state_name(m.state)},
+                         {"module", fmt::format("{:#x}", m.address)}};
+    for (const auto& r : m.regions)
+      mj["regions"].push_back({{"kind", r.kind}, {"base", fmt::format("{:#x}", r.base)}, {"size", r.size}});
+    for (const auto& s : m.sections)
+      mj["sections"].push_back({{"name", s.name}, {"address", fmt::format("{:#x}", s.address)}});
+    for (const auto& e : m.errors) mj["errors"].push_back(e.describe());
+    j["modules"].push_back(mj);
+  }
+  if (list.truncated) j["truncated"] = list.truncated->describe();
+  return j;
+}
+
+std::string format_summary(const KernelSummary& s) {
+  std::string out = fmt::format("kernel     {}\n", s.release.value_or("? (init_uts_ns unreadable)"));
+  out += fmt::format("KASLR      offset {:#x}\n", s.kaslr_offset);
+  for (const auto& c : s.cpus) {
+    std::string pc = c.pc ? fmt::format("pc {:#018x}  ", *c.pc) : "";
+    std::string task = c.task ? fmt::format("pid {} ({})", c.task->pid, c.task->comm) : "task ?";
+    out += fmt::format("CPU {:<3}    {}{}{}\n", c.index, pc, task, c.panicking ? "  ← panicked here" : "");
+  }
+  out += fmt::format("modules    {}\n", s.modules ? std::to_string(*s.modules) : "?");
+  if (s.log_records) out += fmt::format("log        {} records (krdb dmesg)\n", *s.log_records);
+  for (const auto& e : s.errors) out += "warning: " + e.describe() + "\n";
+  return out;
+}
+
+nlohmann::json summary_to_json(const KernelSummary& s) {
+  nlohmann::json j;
+  j["osrelease"] = s.release ? nlohmann::json(*s.release) : nlohmann::json(nullptr);
+  j["kaslr_offset"] = fmt::format("{:#x}", s.kaslr_offset);
+  j["cpus"] = nlohmann::json::array();
+  for (const auto& c : s.cpus) {
+    nlohmann::json cj = {{"cpu", c.index}, {"panicking", c.panicking}};
+    if (c.pc) cj["pc"] = fmt::format("{:#x}", *c.pc);
+    if (c.task) cj["task"] = {{"pid", c.task->pid}, {"comm", c.task->comm}};
+    j["cpus"].push_back(cj);
+  }
+  j["modules"] = s.modules ? nlohmann::json(*s.modules) : nlohmann::json(nullptr);
+  j["log_records"] = s.log_records ? nlohmann::json(*s.log_records) : nlohmann::json(nullptr);
+  for (const auto& e : s.errors) j["errors"].push_back(e.describe());
+  return j;
+}
+
+}  // namespace krdb
