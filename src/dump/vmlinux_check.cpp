@@ -12,6 +12,11 @@ namespace {
 
 constexpr uint64_t kMaxBannerBytes = 1024;  // linux_banner is one line of ~200 bytes
 constexpr uint32_t kShtNobits = 8;
+// x86-64 KASLR (arch/x86/boot/compressed/kaslr.c, find_random_virt_addr) places the kernel at a
+// multiple of CONFIG_PHYSICAL_ALIGN (2 MiB by default, and any allowed value is a multiple of
+// it) inside KERNEL_IMAGE_SIZE (1 GiB): at most 512 candidates.
+constexpr uint64_t kKaslrAlign = 2ull << 20;
+constexpr uint64_t kKernelImageSize = 1ull << 30;
 
 Error mismatch(const std::string& vmlinux, const std::string& what, const std::string& theirs,
                const std::string& ours, const std::string& dump) {
@@ -50,12 +55,29 @@ Expected<void> Dump::check_vmlinux(const ElfFile& vmlinux) {
   return check_banner(vmlinux);
 }
 
+Expected<uint64_t> Dump::find_kaslr_offset(const ElfFile& vmlinux) {
+  if (auto offset = kaslr_offset()) return *offset;
+  auto file_banner = banner_in_file(vmlinux);
+  if (!file_banner) return file_banner.error().within("cannot find the KASLR offset");
+  uint64_t banner = vmlinux.symbol_named("linux_banner")->address;
+  // The link address is the lowest the kernel can run at; a slide only moves it up.
+  for (uint64_t offset = 0; offset < kKernelImageSize && banner + offset >= banner; offset += kKaslrAlign) {
+    auto text = read_cstring(banner + offset, file_banner->size() + 1);
+    if (text && *text == *file_banner) return offset;
+  }
+  return Error(ErrorKind::NotFound,
+               fmt::format("the vmlinux's linux_banner is at none of the {} offsets KASLR can choose: "
+                           "a different kernel, or the banner's page is not in the dump",
+                           kKernelImageSize / kKaslrAlign),
+               path_);
+}
+
 // Without build-ids: the banner in memory at linux_banner + KASLR offset must equal the file's;
 // if that memory cannot be read, OSRELEASE must at least appear in the file's banner.
 Expected<void> Dump::check_banner(const ElfFile& vmlinux) {
   auto file_banner = banner_in_file(vmlinux);
   if (!file_banner) return file_banner.error().within("cannot check the vmlinux against the dump");
-  auto offset = kaslr_offset();
+  auto offset = find_kaslr_offset(vmlinux);
   const ElfSymbol* sym = vmlinux.symbol_named("linux_banner");
   Expected<std::string> dump_banner =
       offset ? read_cstring(sym->address + *offset, kMaxBannerBytes) : Expected<std::string>(offset.error());

@@ -22,9 +22,9 @@ Expected<std::unique_ptr<KernelProgram>> KernelProgram::open_dump(const std::str
   if (!options.force) {
     if (auto match = p->dump_->check_vmlinux(p->debug_info_->elf()); !match) return match.error();
   }
-  // Without VMCOREINFO (a QEMU dump without the vmcoreinfo device) the offset is unknown: krdb
-  // assumes none (nokaslr); discovering it from the dump is not implemented.
-  p->kaslr_offset_ = p->dump_->kaslr_offset().value_or(0);
+  // Without VMCOREINFO (a QEMU dump without the vmcoreinfo device) the offset is searched for by
+  // the banner; if even that fails (--force on another kernel) krdb assumes none (nokaslr).
+  p->kaslr_offset_ = p->dump_->find_kaslr_offset(p->debug_info_->elf()).value_or(0);
   return p;
 }
 

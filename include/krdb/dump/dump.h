@@ -12,7 +12,7 @@
 // - Without VMCOREINFO (QEMU ELF dump of a guest without `-device vmcoreinfo`), libkdumpfile
 //   cannot translate at all; Dump then takes the page-table root (CR3) and paging depth
 //   (CR4.LA57) from CPU 0's QEMU CPU-state note. Limits in that case: kaslr_offset() is NotFound
-//   (derive it from the vmlinux), osrelease()/build_id() are empty, check_vmlinux() returns an
+//   (find_kaslr_offset() finds it from the vmlinux's banner), osrelease()/build_id() are empty, check_vmlinux() returns an
 //   Error saying it cannot check, and a dump taken while CPU 0 ran on a user page table (PTI) translates
 //   kernel addresses only as far as that table maps them.
 // - cpus() are the NT_PRSTATUS notes: registers at the crash (kdump) or at dump time (QEMU).
@@ -76,6 +76,12 @@ class Dump : public Memory {
   // without a build-id on either side, the linux_banner text in the dump against the vmlinux's.
   // A mismatch is a Usage error naming both sides and suggesting --force.
   Expected<void> check_vmlinux(const ElfFile& vmlinux);
+
+  // The KASLR offset of `vmlinux` in this dump: KERNELOFFSET when VMCOREINFO has it; otherwise
+  // found by looking for the file's linux_banner at every offset x86-64 KASLR can choose
+  // (multiples of 2 MiB within the 1 GiB kernel image area). NotFound when no offset matches
+  // (not this kernel, or its banner page is not in the dump).
+  Expected<uint64_t> find_kaslr_offset(const ElfFile& vmlinux);
 
  private:
   enum class Space { Virtual, Physical };
