@@ -23,12 +23,6 @@ constexpr uint64_t kEmptyLineLpos = 0x3;  // EMPTY_LINE_LPOS: a record that is j
 // and descs_count = log_buf_len >> PRB_AVGBITS. Generous, only to refuse garbage before shifting.
 constexpr uint64_t kMaxCountBits = 31, kMaxSizeBits = 40;
 
-// A bitfield of a struct (printk_info.flags:5 / level:3), from the DWARF member.
-struct BitField {
-  uint64_t offset = 0;  // byte offset of the first byte holding the field
-  uint32_t bit_offset = 0, bit_size = 0;
-};
-
 struct Layout {
   uint64_t rb_size = 0;
   Field count_bits, descs, infos, head_id, tail_id;  // printk_ringbuffer.desc_ring.*
@@ -37,26 +31,13 @@ struct Layout {
   Field state_var, lpos_begin, lpos_next;            // prb_desc.*
   uint64_t info_size = 0;
   Field seq, ts_nsec, text_len, facility, caller_id; // printk_info.*
-  BitField flags, level;
+  Field flags, level;                                // printk_info bitfields :5 / :3
   uint64_t block_header = 0;  // offsetof(struct prb_data_block, data): the block's ID
   Field block_id;             // prb_data_block.id
 };
 
-// A scalar field inside a buffer read from the target; sizes were checked by scalar().
-uint64_t get(const std::vector<uint8_t>& buf, const Field& f) {
-  uint64_t v = 0;
-  if (f.offset + f.size <= buf.size()) std::memcpy(&v, buf.data() + f.offset, f.size);
-  return v;
-}
-
-uint64_t get_bits(const std::vector<uint8_t>& buf, const BitField& f) {
-  uint64_t bytes = (f.bit_offset + f.bit_size + 7) / 8;
-  uint64_t v = 0;
-  if (bytes > 8 || f.offset + bytes > buf.size()) return 0;
-  std::memcpy(&v, buf.data() + f.offset, bytes);
-  v >>= f.bit_offset;
-  return f.bit_size >= 64 ? v : v & ((uint64_t(1) << f.bit_size) - 1);
-}
+// A field inside a buffer read from the target; sizes were checked by scalar().
+uint64_t get(const std::vector<uint8_t>& buf, const Field& f) { return f.extract(buf); }
 
 // field() that also insists on a scalar size (1, 2, 4 or 8 bytes).
 Expected<Field> scalar(KernelProgram& p, const char* type, const char* path) {
@@ -66,26 +47,6 @@ Expected<Field> scalar(KernelProgram& p, const char* type, const char* path) {
     return Error(ErrorKind::Unsupported,
                  fmt::format("{}.{} is {} bytes in the DWARF, not a scalar", type, path, f->size));
   return *f;
-}
-
-// KernelProgram::field() gives byte offsets only; bitfields need the DWARF member itself.
-Expected<BitField> bit_field(KernelProgram& p, const char* type, const char* name) {
-  auto id = p.debug_info().find_type(type);
-  if (!id) return id.error();
-  auto t = p.debug_info().strip_typedefs(*id);
-  if (!t) return t.error();
-  for (const Member& m : (*t)->members) {
-    if (m.name != name) continue;
-    if (m.bit_size) return BitField{m.offset, m.bit_offset, m.bit_size};
-    auto mt = p.debug_info().strip_typedefs(m.type);
-    uint64_t size = mt && (*mt)->size ? *(*mt)->size : 0;
-    if (size < 1 || size > 8) break;
-    return BitField{m.offset, 0, uint32_t(size * 8)};
-  }
-  return Error(ErrorKind::NotFound,
-               fmt::format("no field '{}' in '{}' (needed: {}.{}; is this kernel built differently?)",
-                           name, type, type, name),
-               p.debug_info().elf().path());
 }
 
 Expected<Layout> load_layout(KernelProgram& p) {
@@ -121,17 +82,13 @@ Expected<Layout> load_layout(KernelProgram& p) {
   KRDB_FIELD(l.facility, "printk_info", "facility");
   KRDB_FIELD(l.caller_id, "printk_info", "caller_id");
   KRDB_FIELD(l.block_id, "prb_data_block", "id");
+  KRDB_FIELD(l.flags, "printk_info", "flags");  // bitfields :5 and :3
+  KRDB_FIELD(l.level, "printk_info", "level");
 #undef KRDB_FIELD
 #undef KRDB_SIZE
   auto data = p.field("prb_data_block", "data");
   if (!data) return data.error();
   l.block_header = data->offset;
-  auto flags = bit_field(p, "printk_info", "flags");
-  if (!flags) return flags.error();
-  l.flags = *flags;
-  auto level = bit_field(p, "printk_info", "level");
-  if (!level) return level.error();
-  l.level = *level;
   for (const Field* f : {&l.count_bits, &l.descs, &l.infos, &l.head_id, &l.tail_id, &l.size_bits, &l.data})
     if (f->offset + f->size > l.rb_size)
       return Error(ErrorKind::BadData, "printk_ringbuffer field lies outside the struct in the DWARF");
@@ -270,8 +227,8 @@ void Reader::read(uint64_t id) {
   rec.ts_nsec = get(info, l_.ts_nsec);
   rec.facility = uint8_t(get(info, l_.facility));
   rec.caller_id = uint32_t(get(info, l_.caller_id));
-  rec.flags = uint8_t(get_bits(info, l_.flags));
-  rec.level = uint8_t(get_bits(info, l_.level));
+  rec.flags = uint8_t(get(info, l_.flags));
+  rec.level = uint8_t(get(info, l_.level));
   auto t = text(id, get(desc, l_.lpos_begin), get(desc, l_.lpos_next), get(info, l_.text_len));
   if (!t) return skip(id, rec.seq, t.error().describe());
   if (!*t) {

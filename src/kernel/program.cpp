@@ -83,7 +83,7 @@ Expected<Field> KernelProgram::find_field(TypeId type, const std::string& path, 
           auto et = debug_info_->strip_typedefs((*mt)->target);
           if (et && (*et)->size) size = *(*et)->size * *(*mt)->count;
         }
-        return Field{m.offset, m.type, size};
+        return Field{m.offset, m.type, size, m.bit_offset, m.bit_size};
       }
       auto inner = find_field(m.type, rest, depth + 1);
       if (!inner) return inner;
@@ -117,19 +117,29 @@ Expected<Field> KernelProgram::field(const std::string& type, const std::string&
   return *f;
 }
 
+uint64_t Field::extract(std::span<const uint8_t> outer) const {
+  uint64_t bytes = bit_size ? (uint64_t(bit_offset) + bit_size + 7) / 8 : size;
+  if (bytes == 0 || bytes > 8 || offset > outer.size() || bytes > outer.size() - offset) return 0;
+  uint64_t v = 0;
+  std::memcpy(&v, outer.data() + offset, bytes);
+  if (!bit_size) return v;
+  v >>= bit_offset;
+  return bit_size >= 64 ? v : v & ((uint64_t(1) << bit_size) - 1);
+}
+
 Expected<uint64_t> KernelProgram::read_field(uint64_t address, const std::string& type,
                                              const std::string& path) {
   auto f = field(type, path);
   if (!f) return f.error();
-  uint8_t buf[8] = {};
-  uint64_t size = f->size;
-  if (size != 1 && size != 2 && size != 4 && size != 8)
+  uint64_t size = f->bit_size ? (f->bit_offset + f->bit_size + 7) / 8 : f->size;
+  if (f->bit_size ? size > 8 : (size != 1 && size != 2 && size != 4 && size != 8))
     return Error(ErrorKind::Unsupported, fmt::format("{}.{} is {} bytes, not a scalar", type, path, size));
+  uint8_t buf[8] = {};
   auto r = memory_->read(address + f->offset, {buf, size});
   if (!r) return r.error().within(fmt::format("{}.{} of {} at {:#x}", type, path, type, address));
-  uint64_t v = 0;
-  std::memcpy(&v, buf, size);
-  return v;
+  Field at_start = *f;
+  at_start.offset = 0;
+  return at_start.extract({buf, size});
 }
 
 Expected<std::string> KernelProgram::read_char_array(uint64_t address, const std::string& type,

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 
@@ -26,6 +27,13 @@ struct Field {
   uint64_t offset = 0;  // bytes from the start of the outer struct
   TypeId type = 0;
   uint64_t size = 0;    // of the field's type (0 if unsized)
+  // A bitfield (printk_info.level:3) holds bits [bit_offset, bit_offset + bit_size) counted from
+  // the least significant bit of the byte at `offset` (x86-64 is little-endian); 0 = not one.
+  uint32_t bit_offset = 0, bit_size = 0;
+
+  // The field's value (scalar or bitfield, up to 8 bytes) inside the bytes of its outer struct;
+  // 0 when it does not lie inside them or is not a scalar — callers check the layout first.
+  uint64_t extract(std::span<const uint8_t> outer) const;
 };
 
 struct OpenOptions {
@@ -61,7 +69,8 @@ class KernelProgram {
   // The type and size of a global variable from DWARF (the per-cpu offset array, runqueues).
   Expected<TypeId> variable_type(const std::string& name) { return debug_info_->variable_type(name); }
 
-  // Reads of one scalar field of the struct at `address` (size taken from DWARF: 1, 2, 4 or 8).
+  // Reads of one scalar or bitfield field of the struct at `address` (size from DWARF: 1, 2, 4
+  // or 8 bytes; a bitfield's bits shifted down and masked).
   Expected<uint64_t> read_field(uint64_t address, const std::string& type, const std::string& path);
   Expected<uint64_t> read_pointer(uint64_t address) { return memory_->read_u64(address); }
   // A char array field (comm, name) as text, up to its size or the first NUL.

@@ -4,7 +4,10 @@
 
 #include "../support/corrupting_memory.h"
 #include "../support/test_data.h"
+#include <set>
+
 #include "krdb/kernel/modules.h"
+#include "krdb/kernel/printk.h"
 #include "krdb/kernel/tasks.h"
 
 using namespace krdb;
@@ -102,4 +105,40 @@ TEST_CASE("a module list pointing to itself past the head is bounded", "[kernel]
   ModuleList list = list_modules(corrupt);
   REQUIRE(list.truncated);
   CHECK(list.modules.size() == 1);
+}
+
+TEST_CASE("bitfields: Field keeps DWARF's bit offset and size; read_field extracts them", "[kernel][dump]") {
+  Field level{.offset = 1, .type = 0, .size = 1, .bit_offset = 5, .bit_size = 3};
+  const uint8_t bytes[] = {0xff, 0xa0};
+  CHECK(level.extract(bytes) == 5);
+  CHECK(level.extract(std::span<const uint8_t>(bytes, 1)) == 0);  // outside: 0, no read past
+
+  auto p = open_fp("builtin-kaslr.d31.kdump");
+  auto lv = p->field("printk_info", "level");
+  auto flags = p->field("printk_info", "flags");
+  REQUIRE(lv);
+  REQUIRE(flags);
+  CHECK(lv->bit_size == 3);     // u8 level:3
+  CHECK(flags->bit_size == 5);  // u8 flags:5
+  CHECK(lv->offset == flags->offset);
+  // Each record's info read field by field equals what the printk reader decoded.
+  auto log = read_printk(*p);
+  REQUIRE(log);
+  REQUIRE(log->records.size() > 100);
+  auto prb = p->symbol_address("prb");
+  REQUIRE(prb);
+  auto rb = p->read_pointer(*prb);
+  auto infos = p->read_field(*rb, "printk_ringbuffer", "desc_ring.infos");
+  auto count_bits = p->read_field(*rb, "printk_ringbuffer", "desc_ring.count_bits");
+  auto info_size = p->size_of("printk_info");
+  REQUIRE((infos && count_bits && info_size));
+  std::set<uint64_t> levels;
+  for (const PrintkRecord& r : log->records) {
+    uint64_t info = *infos + (r.seq & ((uint64_t(1) << *count_bits) - 1)) * *info_size;
+    REQUIRE(p->read_field(info, "printk_info", "seq").value_or(~0ull) == r.seq);
+    CHECK(p->read_field(info, "printk_info", "level").value_or(99) == r.level);
+    CHECK(p->read_field(info, "printk_info", "flags").value_or(99) == r.flags);
+    levels.insert(r.level);
+  }
+  CHECK(levels.size() >= 3);  // notice, info, emerg/err at least: the bits really vary
 }
