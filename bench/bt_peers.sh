@@ -87,10 +87,15 @@ print(prog.stack_trace(next(f for f in top if f.name == "exc_invalid_op")["regs"
 PY
 printf 'bt\nquit\n' > "$tmp/crash.cmd"
 
-measure() {  # label, base (the krdb row it is compared with), command...: "label base wall rss_mb"
-  local label=$1 base=$2; shift 2
-  for _ in $(seq "$runs"); do /usr/bin/time -f '%e %M' -o "$tmp/t" "$@" > /dev/null 2>&1 || true; cat "$tmp/t"; done |
-    sort -n | awk -v l="$label" -v b="$base" '{w[NR]=$1; m[NR]=$2} END {print l, b, w[int((NR+1)/2)], int(m[int((NR+1)/2)]/1024)}'
+measure() {  # label, base (the krdb row it is compared with), command...: "label base wall rss_mb failed"
+  local label=$1 base=$2 failed=0; shift 2
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f '%e %M' -o "$tmp/t" "$@" > /dev/null 2>&1 || failed=$((failed + 1))
+    tail -n 1 "$tmp/t" >> "$tmp/runs"   # a signal adds a "Command terminated by signal" line first
+  done
+  sort -n "$tmp/runs" | awk -v l="$label" -v b="$base" -v f="$failed" \
+    '{w[NR]=$1; m[NR]=$2} END {print l, b, w[int((NR+1)/2)], int(m[int((NR+1)/2)]/1024), f}'
+  rm -f "$tmp/runs"
 }
 {
   measure krdb krdb "$krdb" bt -s "$vm" -c "$elf"
@@ -103,13 +108,14 @@ measure() {  # label, base (the krdb row it is compared with), command...: "labe
   measure krdb/kdump krdb/kdump "$krdb" bt -s "$vm" -c "$kdump"
   measure drgn-bt-regs/kdump krdb/kdump drgn -q -c "$kdump" -s "$vm" "$tmp/bt_regs.py" "$elf"
 } > "$tmp/res"
-awk 'BEGIN {printf "%-19s %-10s %7s %7s %10s %10s\n", "tool", "dump", "wall s", "RSS MB", "wall ratio", "RSS ratio"}
-     {w[$1]=$3; m[$1]=$4; b[$1]=$2; order[NR]=$1}
+awk -v n="$runs" 'BEGIN {printf "%-19s %-10s %7s %7s %10s %10s  %s\n", "tool", "dump", "wall s", "RSS MB", "wall ratio", "RSS ratio", "failed runs"}
+     {w[$1]=$3; m[$1]=$4; b[$1]=$2; f[$1]=$5; order[NR]=$1}
      END {for (i = 1; i <= NR; i++) { k = order[i]; d = "elf+vaddr";
           if (k ~ /kdump/) d = "kdump"; else if (k == "krdb" || k == "crash") d = "elf";
-          printf "%-19s %-10s %7.2f %7d %10.2f %10.2f\n", k, d, w[k], m[k], w[k]/w[b[k]], m[k]/m[b[k]] }}' "$tmp/res"
+          printf "%-19s %-10s %7.2f %7d %10.2f %10.2f  %d/%d\n", k, d, w[k], m[k], w[k]/w[b[k]], m[k]/m[b[k]], f[k], n }}' "$tmp/res"
 echo "(of the 32 frames of the panicking CPU: krdb 32; gdb 14, then the pt_regs words as bogus frames;"
 echo " lldb 13; crash 0; drgn-bt 0 (one bogus frame); drgn-bt-regs 32 + 2 bogus, from hand-fed registers)"
 printf '(elf+vaddr: the ELF copied with virtual PT_LOADs, once, untimed: %.2f s; ratios: against krdb on\n' "$fixup"
 echo " the original ELF, or on the kdump for /kdump rows; gdb/lldb are told the KASLR slide $slide and"
-echo " the thread of CPU $panic_cpu; krdb, drgn and crash find both themselves)"
+echo " the thread of CPU $panic_cpu; krdb, drgn and crash find both themselves; failed runs: exit status"
+echo " not 0 or killed by a signal, e.g. crash's \"malloc(): unsorted double linked list corrupted\")"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Cold-start cost of post-mortem work on the fixture dump, krdb vs drgn (python3-drgn) on the
 # same vmlinux + dump: (1) open + dmesg + ps, (2) open + the panicking CPU's full backtrace.
-# crash 8.0.2 (Debian) cannot be compared: it exits right after loading this vmlinux (DWARF 5 +
-# Rust). drgn 0.0.22 predates 6.12: its trace of the panicking task is one bogus frame (and
+# crash 8.0.2 (Debian) cannot be compared: without --kaslr it exits (KASLR detection fails); with
+# --kaslr=auto it loads but does not know 6.12's pcpu_hot (1 task, no panic task; see
+# docs/backtrace-comparison.md). drgn 0.0.22 predates 6.12: its trace of the panicking task is one bogus frame (and
 # prog.threads() fails: no task_struct.thread_group), so its bt time is a lower bound. Median of RUNS (default 5) wall times and peak RSS; ratios peer/krdb (>1: krdb better).
 # usage: bench/dump.sh [RUNS]        (KRDB: the krdb binary, default build/cli/krdb)
 set -euo pipefail
