@@ -5,9 +5,9 @@
 namespace krdb::cli {
 
 void add_kernel_options(CLI::App* cmd, KernelArgs& args) {
-  cmd->add_option("--vmlinux,-s", args.vmlinux, "the vmlinux of the crashed kernel (with DWARF)")
+  cmd->add_option("--vmlinux,-s", args.vmlinux, "the vmlinux of the crashed kernel (with DWARF); for `bt` on a user-space core, its executable")
       ->required();
-  cmd->add_option("--core,-c", args.core, "the crash dump: ELF vmcore or makedumpfile kdump")
+  cmd->add_option("--core,-c", args.core, "the crash dump: ELF vmcore or makedumpfile kdump; for `bt`, also a user-space ELF core")
       ->required();
   cmd->add_option("--format", args.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   cmd->add_flag("--force", args.force, "use the vmlinux even if it does not match the dump");
@@ -18,16 +18,24 @@ int exit_code_for(const Error& error) {
   return error.kind == ErrorKind::Usage ? kExitUsage : kExitFailed;
 }
 
-Expected<std::unique_ptr<KernelProgram>> open_kernel(const std::string& command,
-                                                     const KernelArgs& args) {
-  OpenOptions options;
-  options.force = args.force;
+Expected<Limits> parse_limits(const std::string& command, const KernelArgs& args) {
+  Limits limits = default_limits();
   for (const auto& l : args.limits) {
-    if (auto r = set_limit(options.limits, l); !r) {
+    if (auto r = set_limit(limits, l); !r) {
       fmt::print(stderr, "krdb {}: {}\n", command, r.error().describe());
       return r.error();
     }
   }
+  return limits;
+}
+
+Expected<std::unique_ptr<KernelProgram>> open_kernel(const std::string& command,
+                                                     const KernelArgs& args) {
+  OpenOptions options;
+  options.force = args.force;
+  auto limits = parse_limits(command, args);
+  if (!limits) return limits.error();
+  options.limits = *limits;
   auto p = KernelProgram::open_dump(args.vmlinux, args.core, options);
   if (!p) fmt::print(stderr, "krdb {}: {}\n", command, p.error().describe());
   return p;

@@ -19,6 +19,8 @@ struct KernelArgs {
 };
 
 void add_kernel_options(CLI::App* cmd, KernelArgs& args);
+// --limit values over the defaults, printing "krdb NAME: error" on a bad one.
+Expected<Limits> parse_limits(const std::string& command, const KernelArgs& args);
 // Opens the dump, printing "krdb NAME: error" on failure (exit code kExitFailed or kExitUsage).
 Expected<std::unique_ptr<KernelProgram>> open_kernel(const std::string& command, const KernelArgs& args);
 int exit_code_for(const Error& error);

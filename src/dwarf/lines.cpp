@@ -93,6 +93,12 @@ Expected<void> DebugInfo::Impl::load_lines(uint32_t unit) {
     unit_errors.push_back(e);
     return e;
   }
+  // libdwarf 20210528 starts a DWARF 5 line program with the file register at 0 instead of 1
+  // (DWARF 5 §6.2.2 keeps 1): rows before the first DW_LNS_set_file name file 0. GNU tools never
+  // emit `set_file 0` (gcc/gas use file 1 for the primary file, file 0 only as its header copy),
+  // so for their CUs libdwarf's 0 is the default 1. Where file 0 and 1 differ (gas-assembled
+  // objects such as glibc's) this matters; LLVM can emit `set_file 0`, so its CUs are left alone.
+  bool default_file_is_one = version >= 5 && units[unit].producer.starts_with("GNU");
   Dwarf_Line* lines = nullptr;
   Dwarf_Signed count = 0;
   if (dwarf_srclines_from_linecontext(context, &lines, &count, err.out()) == DW_DLV_OK) {
@@ -100,6 +106,7 @@ Expected<void> DebugInfo::Impl::load_lines(uint32_t unit) {
     for (Dwarf_Signed i = 0; i < count; ++i) {
       bool end = false;
       dw::LineRow row = dw::read_row(lines[i], end);
+      if (default_file_is_one && row.file == 0) row.file = 1;
       if (seq.rows.empty()) seq.begin = row.address;
       if (end) {
         seq.end = row.address;

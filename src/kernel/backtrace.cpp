@@ -47,18 +47,6 @@ bool at_function_entry(const KernelFrame& f) {
   return f.where.symbol && f.where.symbol_offset == 0;
 }
 
-Expected<StepResult> step_from_entry(const UnwindFrame& frame, StepContext& ctx) {
-  auto ret = ctx.memory.read_u64(frame.regs.sp());
-  if (!ret) return ret.error().within("return address at function entry");
-  StepResult r;
-  r.method = StepMethod::FramePointer;
-  r.frame.regs.set(Reg::rip, *ret);
-  r.frame.regs.set(Reg::rsp, frame.regs.sp() + 8);
-  if (auto bp = frame.regs.get(Reg::rbp)) r.frame.regs.set(Reg::rbp, *bp);
-  if (*ret == 0) r.end = StackEnd::ZeroPc;
-  return r;
-}
-
 // Flattens struct pt_regs' members (anonymous unions included) into name -> offset.
 void flatten(DebugInfo& info, TypeId type, uint64_t base, int depth,
              std::vector<std::pair<std::string, uint64_t>>& out) {
@@ -210,7 +198,7 @@ KernelBacktrace KernelUnwinder::from_registers(const RegisterSet& regs, bool exa
     if (!s.orc && frame.signal && at_function_entry(bt.frames.back())) {
       // Stopped on a function's first instruction (a breakpoint, an interrupted call): its frame
       // pointer is not pushed yet, rbp is still the caller's. The return address is at [rsp].
-      step = step_from_entry(frame, ctx);
+      step = step_at_function_entry(frame, ctx);
     } else {
       step = s.orc ? step_orc(frame, lookup, ctx) : step_frame_pointer(frame, ctx);
     }

@@ -13,10 +13,10 @@ struct Row {
   std::string name, location, module;
   Language language = Language::Unknown;
   bool inlined = false;
-  const KernelFrame* frame = nullptr;  // set on the first row of a physical frame
+  const Frame* frame = nullptr;  // set on the first row of a physical frame
 };
 
-std::vector<Row> rows_of(const KernelFrame& f, DemangleForm form) {
+std::vector<Row> rows_of(const Frame& f, DemangleForm form) {
   std::vector<Row> rows;
   if (f.where.frames.empty()) {
     Row r;
@@ -44,11 +44,11 @@ bool known(Language l) { return l == Language::C || l == Language::Rust || l == 
 
 }  // namespace
 
-std::string format_backtrace(const KernelBacktrace& bt, const BacktraceStyle& style) {
+std::string format_backtrace(const Backtrace& bt, const BacktraceStyle& style) {
   std::string out;
   Language previous = Language::Unknown;
   unsigned index = 0;
-  for (const KernelFrame& f : bt.frames) {
+  for (const Frame& f : bt.frames) {
     if (f.pt_regs)
       out += fmt::format("    ── exception frame: {} · pt_regs at {:#x} · interrupted context below ──\n",
                          bt.frames[&f - &bt.frames[0] - 1].trap, *f.pt_regs);
@@ -73,10 +73,10 @@ std::string format_backtrace(const KernelBacktrace& bt, const BacktraceStyle& st
   return out;
 }
 
-nlohmann::json backtrace_to_json(const KernelBacktrace& bt, const BacktraceStyle& style) {
+nlohmann::json backtrace_to_json(const Backtrace& bt, const BacktraceStyle& style) {
   nlohmann::json j;
   j["frames"] = nlohmann::json::array();
-  for (const KernelFrame& f : bt.frames) {
+  for (const Frame& f : bt.frames) {
     nlohmann::json fj = address_to_json(f.where, style.form);
     fj["pc"] = fmt::format("{:#x}", f.pc);
     fj["sp"] = fmt::format("{:#x}", f.sp);

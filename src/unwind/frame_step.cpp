@@ -230,6 +230,7 @@ const char* to_string(StepMethod method) {
     case StepMethod::Orc: return "orc";
     case StepMethod::OrcNoEntry: return "orc-fp-guess";
     case StepMethod::FramePointer: return "frame-pointer";
+    case StepMethod::Cfi: return "cfi";
   }
   return "?";
 }
@@ -356,6 +357,18 @@ PtRegsLayout PtRegsLayout::x86_64_user_abi() {
       {"dx", 96},   {"si", 104},  {"di", 112},  {"orig_ax", 120}, {"ip", 128}, {"cs", 136},
       {"flags", 144}, {"sp", 152}, {"ss", 160}};
   return *from_members(kFields, 168);
+}
+
+Expected<StepResult> step_at_function_entry(const UnwindFrame& frame, StepContext& ctx) {
+  auto ret = ctx.memory.read_u64(frame.regs.sp());
+  if (!ret) return ret.error().within("return address at function entry");
+  StepResult r;
+  r.method = StepMethod::FramePointer;
+  r.frame.regs.set(Reg::rip, *ret);
+  r.frame.regs.set(Reg::rsp, frame.regs.sp() + 8);
+  if (auto bp = frame.regs.get(Reg::rbp)) r.frame.regs.set(Reg::rbp, *bp);
+  if (*ret == 0) r.end = StackEnd::ZeroPc;
+  return r;
 }
 
 }  // namespace krdb

@@ -18,26 +18,14 @@
 #include "krdb/dwarf/debug_info.h"
 #include "krdb/kernel/program.h"
 #include "krdb/kernel/tasks.h"
+#include "krdb/unwind/backtrace.h"
 #include "krdb/unwind/frame_step.h"
 
 namespace krdb {
 
-struct KernelFrame {
-  uint64_t pc = 0, sp = 0;
-  bool exact = false;          // pc is where execution was (first frame, pt_regs), not a return address
-  RegisterSet regs;            // what is known of the registers in this frame
-  std::string method;          // how this frame was found: "cpu", "orc", "fp", "pt_regs", "switch frame"
-  std::string module;          // empty for vmlinux
-  AddressInfo where;           // function, inlined frames (innermost first), file:line, language
-  std::optional<uint64_t> pt_regs;  // crossed right before this frame (exception/interrupt entry)
-  std::string trap;            // what that pt_regs frame was: "invalid opcode (#UD)", "page fault"
-};
-
-struct KernelBacktrace {
-  std::vector<KernelFrame> frames;
-  std::string end;  // why the walk stopped: "end of stack", "user mode", a fault…
-  bool complete = false;  // ended where the stack ends, not on an error or limit
-};
+// The kernel's frames are the generic unwound frames (unwind/backtrace.h).
+using KernelFrame = Frame;
+using KernelBacktrace = Backtrace;
 
 struct BacktraceOptions {
   std::map<std::string, std::string> module_files;  // module name -> .ko path

@@ -75,6 +75,7 @@ enum class StepMethod : uint8_t {
   Orc,                 // an ORC entry
   OrcNoEntry,          // no ORC entry for pc: the kernel's orc_fp_entry guess (unreliable)
   FramePointer,        // the rbp chain
+  Cfi,                 // DWARF call-frame information (.eh_frame / .debug_frame)
 };
 
 enum class StackEnd : uint8_t {
@@ -111,6 +112,10 @@ using OrcLookup = std::function<std::optional<OrcRow>(uint64_t address)>;
 Expected<StepResult> step_orc(const UnwindFrame& frame, const OrcLookup& lookup,
                               StepContext& ctx);
 Expected<StepResult> step_frame_pointer(const UnwindFrame& frame, StepContext& ctx);
+// A frame stopped on its function's first instruction (a breakpoint, the ud2 of a one-instruction
+// helper, an interrupted call) has not pushed its frame pointer yet: the return address is at
+// [rsp] and rbp is still the caller's. Method FramePointer.
+Expected<StepResult> step_at_function_entry(const UnwindFrame& frame, StepContext& ctx);
 
 // The registers saved in a struct pt_regs at `address`; with iret_only, only the hardware
 // frame (ip cs flags sp ss) is read and trusted.

@@ -1,0 +1,33 @@
+// Backtrace: the frames an unwinder found — kernel (kernel/backtrace.h) or user space
+// (process/user_backtrace.h) — each symbolized with its inlined frames and language. The one
+// shape the reports (report/backtrace_report.h), the CLI and the plugin print.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "krdb/dwarf/debug_info.h"
+#include "krdb/target/registers.h"
+
+namespace krdb {
+
+struct Frame {
+  uint64_t pc = 0, sp = 0;
+  bool exact = false;          // pc is where execution was (first frame, pt_regs), not a return address
+  RegisterSet regs;            // what is known of the registers in this frame
+  std::string method;          // how this frame was found: "cpu", "orc", "fp", "cfi", "pt_regs", "switch frame", "thread"
+  std::string module;          // the kernel module, or the shared object; empty for vmlinux / the executable
+  AddressInfo where;           // function, inlined frames (innermost first), file:line, language
+  std::optional<uint64_t> pt_regs;  // crossed right before this frame (exception/interrupt entry)
+  std::string trap;            // what that pt_regs frame was: "invalid opcode (#UD)", "page fault"
+};
+
+struct Backtrace {
+  std::vector<Frame> frames;
+  std::string end;  // why the walk stopped: "end of stack", "user mode", a fault…
+  bool complete = false;  // ended where the stack ends, not on an error or limit
+};
+
+}  // namespace krdb
