@@ -98,7 +98,7 @@ struct KernelUnwinder::State {
   }
 
   AddressInfo symbolize(KernelFrame& f) {
-    uint64_t lookup = f.exact ? f.pc : f.pc - 1;  // a return address belongs to the call before it
+    uint64_t lookup = lookup_address(f);
     const ElfFile& elf = program.debug_info().elf();
     uint64_t file = lookup - program.kaslr_offset();
     if (elf.symbol_at(file) || program.debug_info().units().empty()) {
@@ -189,6 +189,7 @@ KernelBacktrace KernelUnwinder::from_registers(const RegisterSet& regs, bool exa
     f.method = method;
     f.pt_regs = crossed;
     f.where = s.symbolize(f);
+    fix_symbol_offset(f);
     bt.frames.push_back(std::move(f));
     if (!guard.step(frame.regs.sp() * 31 + frame.regs.pc())) {
       bt.end = guard.reason()->describe();

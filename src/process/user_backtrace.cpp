@@ -90,7 +90,7 @@ struct UserUnwinder::State {
   }
 
   AddressInfo symbolize(Frame& f, Image* img) {
-    uint64_t lookup = f.exact ? f.pc : f.pc - 1;  // a return address belongs to the call before it
+    uint64_t lookup = lookup_address(f);
     AddressInfo ai;
     if (img) {
       ai = img->debug->symbolize(lookup - img->bias);
@@ -141,6 +141,7 @@ Backtrace UserUnwinder::backtrace(const CoreThread& thread) {
     f.method = method;
     Image* img = s.image_of(f.pc);
     f.where = s.symbolize(f, img);
+    fix_symbol_offset(f);
     bt.frames.push_back(std::move(f));
     if (!guard.step(frame.regs.sp() * 31 + frame.regs.pc())) {
       bt.end = guard.reason()->describe();

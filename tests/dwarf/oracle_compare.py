@@ -25,6 +25,13 @@ Explained differences (the oracle is the one that is wrong, or both are right):
   ranges llvm-dwarfdump prints for those DIEs (e.g. Vec::reserve inlined into Vec::push at
   .text+0x284..0x316 of rust_crashme_ko.ko). Accepted only when the outermost function and the
   innermost file:line are the same as the oracle's.
+- dwarf5-default-file: in a DWARF 5 line program the file register starts at 1 (DWARF 5
+  §6.2.2); addr2line (binutils 2.40) — like libdwarf 20210528, which krdb corrects — starts it
+  at 0, so rows before the first DW_LNS_set_file get file 0. gcc's file 0 repeats file 1, so this
+  shows only where they differ (gas-assembled or header-first CUs): addr2line then names the
+  CU's own .c file. Accepted when krdb has llvm-symbolizer's file:line for every frame, the
+  names equal llvm's up to a GCC clone suffix (.constprop.N, .isra.N, .part.N: ELF symbol names
+  llvm-symbolizer prefers), and addr2line has krdb's function names and lines.
 """
 import argparse
 import json
@@ -32,6 +39,10 @@ import random
 import re
 import subprocess
 import sys
+
+
+def strip_clone_suffix(name):
+    return re.sub(r"(\.(constprop|isra|part|cold)\.\d+)+$", "", name)
 
 
 def is_relocatable(elf):
@@ -188,7 +199,8 @@ def main():
     k, a, l = run_krdb(args.krdb, args.elf, addrs), run_addr2line(args.elf, addrs), run_llvm(args.elf, addrs)
     assert len(k) == len(a) == len(l) == len(addrs), (len(k), len(a), len(l), len(addrs))
     stats = {"same-as-addr2line": 0, "same-as-llvm-symbolizer": 0, "asm-label": 0,
-             "no-dwarf-function": 0, "line-0": 0, "folded-function": 0, "ko-inline-ranges": 0}
+             "no-dwarf-function": 0, "line-0": 0, "folded-function": 0, "ko-inline-ranges": 0,
+             "dwarf5-default-file": 0}
     failures = []
     inline_frames = 0
     for addr, kf, af, lf in zip(addrs, k, a, l):
@@ -209,6 +221,10 @@ def main():
         elif len(kf) == len(lf) and all(x[1:] == y[1:] for x, y in zip(kf, lf)) and \
                 all(strip_generics(x[0]) == strip_generics(y[0]) for x, y in zip(kf, lf)):
             stats["folded-function"] += 1
+        elif len(kf) == len(lf) == len(af) and all(x[1:] == y[1:] for x, y in zip(kf, lf)) and \
+                all(x[0] == strip_clone_suffix(y[0]) for x, y in zip(kf, lf)) and \
+                all(x[0] == y[0] and x[2] == y[2] for x, y in zip(kf, af)):
+            stats["dwarf5-default-file"] += 1
         elif rel and len(kf) > len(af) and kf[-1][0] == af[-1][0] and kf[0][1:] == af[0][1:]:
             stats["ko-inline-ranges"] += 1
         else:

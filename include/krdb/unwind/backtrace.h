@@ -24,6 +24,14 @@ struct Frame {
   std::string trap;            // what that pt_regs frame was: "invalid opcode (#UD)", "page fault"
 };
 
+// Where a frame's pc is looked up: a return address belongs to the call before it (pc - 1), an
+// exact pc to itself. Symbol offsets are then shown from pc itself, as the kernel's oops and
+// LLDB print them (`_start+0x21`): fix_symbol_offset() does that after the lookup.
+inline uint64_t lookup_address(const Frame& f) { return f.exact ? f.pc : f.pc - 1; }
+inline void fix_symbol_offset(Frame& f) {
+  if (f.where.symbol) f.where.symbol_offset += f.pc - lookup_address(f);
+}
+
 struct Backtrace {
   std::vector<Frame> frames;
   std::string end;  // why the walk stopped: "end of stack", "user mode", a fault…
