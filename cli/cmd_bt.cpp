@@ -16,7 +16,7 @@ namespace {
 
 struct BtArgs {
   KernelArgs kernel;
-  bool all = false, full_names = false, registers = false;
+  bool all = false, full_names = false, registers = false, no_cfi = false;
   std::optional<int64_t> pid;
   std::optional<unsigned> cpu;
   std::vector<std::string> modules;  // NAME=PATH.ko or PATH.ko
@@ -72,7 +72,10 @@ int run(const BtArgs& a) {
   auto p = open_kernel("bt", a.kernel);
   if (!p) return exit_code_for(p.error());
   KernelProgram& prog = **p;
-  KernelUnwinder unwinder(prog, BacktraceOptions{module_files(a.modules)});
+  BacktraceOptions options;
+  options.module_files = module_files(a.modules);
+  options.use_cfi = !a.no_cfi;
+  KernelUnwinder unwinder(prog, options);
   nlohmann::json all = nlohmann::json::array();
   const auto& cpus = prog.dump()->cpus();
   int status = kExitOk;
@@ -125,6 +128,7 @@ void add_bt_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--cpu", a->cpu, "a CPU (default: the one that panicked)");
   cmd->add_flag("--full-names", a->full_names, "full Rust paths instead of the short form");
   cmd->add_flag("--registers", a->registers, "print the registers known in each frame");
+  cmd->add_flag("--no-cfi", a->no_cfi, "kernel without ORC: frame pointers only, not .debug_frame");
   cmd->add_option("--module", a->modules, "debug info of a module: PATH.ko or NAME=PATH.ko");
   cmd->callback([a, &exit_code] { exit_code = run(*a); });
 }

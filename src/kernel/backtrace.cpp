@@ -4,6 +4,8 @@
 
 #include "krdb/base/walk_guard.h"
 #include "krdb/kernel/modules.h"
+#include "krdb/dwarf/cfi.h"
+#include "krdb/unwind/cfi_step.h"
 #include "krdb/unwind/orc.h"
 
 namespace krdb {
@@ -64,12 +66,15 @@ struct KernelUnwinder::State {
   KernelProgram& program;
   BacktraceOptions options;
   std::optional<OrcTable> orc;
+  std::unique_ptr<CallFrameInfo> cfi;  // the vmlinux's .debug_frame, used when it has no ORC
   Expected<PtRegsLayout> pt_regs = Error(ErrorKind::NotFound, "pt_regs not read yet");
   std::optional<ModuleList> modules;
   std::map<std::string, std::unique_ptr<DebugInfo>> module_info;
 
   explicit State(KernelProgram& p, BacktraceOptions o) : program(p), options(std::move(o)) {
     if (auto t = OrcTable::from_vmlinux(p.debug_info().elf())) orc = std::move(*t);
+    if (!orc && options.use_cfi)
+      if (auto c = CallFrameInfo::open(p.debug_info().elf(), nullptr); c && !(*c)->empty()) cfi = std::move(*c);
     pt_regs = read_pt_regs_layout();
     if (!pt_regs && pt_regs.error().kind == ErrorKind::NotFound) {
       layout_note = "struct pt_regs not in the DWARF (" + pt_regs.error().message +
@@ -78,6 +83,18 @@ struct KernelUnwinder::State {
     }
   }
   std::string layout_note;
+
+  // A step by the vmlinux's CFI when a row covers the pc and uses only what krdb evaluates;
+  // nullopt sends the frame to the frame-pointer rules (entry code has no CFI, only ORC hints).
+  std::optional<Expected<StepResult>> cfi_step(const UnwindFrame& frame) {
+    if (!cfi) return std::nullopt;
+    uint64_t at = (frame.signal ? frame.regs.pc() : frame.regs.pc() - 1) - program.kaslr_offset();
+    auto row = cfi->row_at(at);
+    if (!row || !*row) return std::nullopt;
+    auto r = step_cfi(frame, **row, program.memory());
+    if (!r && r.error().kind == ErrorKind::Unsupported) return std::nullopt;
+    return r;
+  }
 
   Expected<PtRegsLayout> read_pt_regs_layout() {
     auto id = program.debug_info().find_type("pt_regs");
@@ -159,7 +176,9 @@ KernelUnwinder::KernelUnwinder(KernelProgram& program, BacktraceOptions options)
     : state_(std::make_unique<State>(program, std::move(options))) {}
 KernelUnwinder::~KernelUnwinder() = default;
 
-const char* KernelUnwinder::method_name() const { return state_->orc ? "ORC" : "frame pointers"; }
+const char* KernelUnwinder::method_name() const {
+  return state_->orc ? "ORC" : state_->cfi ? "DWARF CFI + frame pointers" : "frame pointers";
+}
 
 KernelBacktrace KernelUnwinder::from_registers(const RegisterSet& regs, bool exact) {
   KernelBacktrace bt;
@@ -196,7 +215,9 @@ KernelBacktrace KernelUnwinder::from_registers(const RegisterSet& regs, bool exa
       return bt;
     }
     Expected<StepResult> step = Error(ErrorKind::BadData, "no step");
-    if (!s.orc && frame.signal && at_function_entry(bt.frames.back())) {
+    if (auto by_cfi = s.cfi_step(frame)) {
+      step = std::move(*by_cfi);
+    } else if (!s.orc && frame.signal && at_function_entry(bt.frames.back())) {
       // Stopped on a function's first instruction (a breakpoint, an interrupted call): its frame
       // pointer is not pushed yet, rbp is still the caller's. The return address is at [rsp].
       step = step_at_function_entry(frame, ctx);
@@ -219,7 +240,9 @@ KernelBacktrace KernelUnwinder::from_registers(const RegisterSet& regs, bool exa
       std::string fn = entry.where.symbol.value_or("");
       bt.frames.back().trap = trap_name(fn);
     }
-    method = crossed ? "pt_regs" : (step->method == StepMethod::FramePointer ? "fp" : "orc");
+    method = crossed ? "pt_regs"
+           : step->method == StepMethod::FramePointer ? "fp"
+           : step->method == StepMethod::Cfi ? "cfi" : "orc";
     frame = step->frame;
   }
 }

@@ -39,14 +39,24 @@ def main():
     ap.add_argument("--core", required=True)
     ap.add_argument("--serial", required=True)
     ap.add_argument("--inlined-required", action="store_true")
+    ap.add_argument("--no-cfi", action="store_true", help="pass --no-cfi: frame pointers only")
+    ap.add_argument("--methods", help="comma-separated unwind methods that must each find a frame "
+                    "(fp, cfi, orc, pt_regs); any other step method is a failure")
     args = ap.parse_args()
     rip, trace = kernel_trace(args.serial)
-    out = subprocess.run([args.krdb, "bt", "-s", args.vmlinux, "-c", args.core, "--format", "json"],
+    out = subprocess.run([args.krdb, "bt", "-s", args.vmlinux, "-c", args.core, "--format", "json"]
+                         + (["--no-cfi"] if args.no_cfi else []),
                          capture_output=True, text=True)
     bt = json.loads(out.stdout)[0]
     frames = bt["frames"]
+    method_fails = []
+    if args.methods:
+        allowed = set(args.methods.split(",")) | {"cpu"}
+        used = {f.get("method") for f in frames}
+        method_fails += [f"no frame was found by {m}" for m in allowed - used - {"cpu"}]
+        method_fails += [f"a frame was found by {m}, not one of {args.methods}" for m in used - allowed]
     symbols = [f.get("symbol", "?") for f in frames]
-    fails = []
+    fails = method_fails
     want = [rip] + trace
     pos = 0
     for name in want:

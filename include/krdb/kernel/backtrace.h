@@ -29,6 +29,9 @@ using KernelBacktrace = Backtrace;
 
 struct BacktraceOptions {
   std::map<std::string, std::string> module_files;  // module name -> .ko path
+  // Without ORC, frames are unwound by the vmlinux's .debug_frame where it covers the pc and by
+  // frame pointers elsewhere; false keeps to frame pointers (to compare, or distrust the CFI).
+  bool use_cfi = true;
 };
 
 class KernelUnwinder {
