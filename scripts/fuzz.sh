@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang-19 (ASan+UBSan) into build-fuzz/ and runs each for
 # SECONDS (default 60), seeded from the committed corpora.
-# usage: scripts/fuzz.sh [SECONDS] [TARGET...]     (targets: demangle dump dwarf; default: all)
+# usage: scripts/fuzz.sh [SECONDS] [TARGET...]     (targets: demangle dump dwarf user_core; default: all)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 shift || true
-if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf); fi
+if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf user_core); fi
 b=$top/build-fuzz
 CC=clang-19 CXX=clang++-19 cmake -S "$top" -B "$b" -DKRDB_BUILD_FUZZERS=ON -DKRDB_BUILD_PLUGIN=OFF \
   -DKRDB_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$b.configure.log" 2>&1 || { cat "$b.configure.log"; exit 1; }
@@ -32,7 +32,11 @@ seed_dwarf() {  # small ELF files with C and Rust DWARF: the fixture module and 
   for f in "$top"/build/tests/fixtures/mixed/libmixed-*.a; do [ -f "$f" ] && cp "$f" "$1/"; done
   true
 }
-declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000)
+seed_user_core() {  # the mixed fixture's cores (gcore: every mapping dumped, notes at the end)
+  for f in "$top"/build/tests/fixtures/mixed/mixed-*.core; do [ -f "$f" ] && cp "$f" "$1/"; done
+  true
+}
+declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000 [user_core]=2000000)
 
 for t in "${targets[@]}"; do
   seeds=$b/seeds/$t; mkdir -p "$seeds" "$b/corpus/$t"
