@@ -3,14 +3,12 @@
 // dump itself names (VMCOREINFO symbols, each CPU's rip/rsp, low physical memory) must return
 // values or Errors, never crash, and a failed read must be a Fault.
 // Seeds: the headers of the fixture dumps (scripts/fuzz.sh dump).
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "memfd_file.h"
 #include "krdb/dump/dump.h"
 
 namespace {
@@ -40,19 +38,11 @@ void exercise(krdb::Dump& dump) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // Dump::open takes a path: give it a memfd through /proc so nothing touches the disk.
-  int fd = memfd_create("krdb-dump-fuzz", MFD_CLOEXEC);
-  if (fd < 0) return 0;
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = write(fd, data + done, size - done);
-    if (n <= 0) break;
-    done += size_t(n);
-  }
-  std::string path = "/proc/self/fd/" + std::to_string(fd);
+  MemfdFile file(data, size);
+  if (!file.ok()) return 0;
+  std::string path = file.path();
   auto dump = krdb::Dump::open(path);
   if (dump) exercise(**dump);
   else if (dump.error().context.rfind(path, 0) != 0) abort();  // errors name the file
-  close(fd);
   return 0;
 }

@@ -3,26 +3,18 @@
 // thread (CFI of whatever the core's NT_FILE names, frame pointers) must return values or
 // Errors, never crash; a failed read is a Fault or an Io error.
 // Seeds: the mixed fixture's cores (scripts/fuzz.sh user_core).
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "memfd_file.h"
 #include "krdb/process/user_backtrace.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  int fd = memfd_create("krdb-core-fuzz", MFD_CLOEXEC);
-  if (fd < 0) return 0;
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = write(fd, data + done, size - done);
-    if (n <= 0) break;
-    done += size_t(n);
-  }
-  std::string path = "/proc/self/fd/" + std::to_string(fd);
+  MemfdFile file(data, size);
+  if (!file.ok()) return 0;
+  std::string path = file.path();
   auto core = krdb::UserCore::open(path);
   if (core) {
     krdb::UserBacktraceOptions options;
@@ -38,6 +30,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if (core.error().context.rfind(path, 0) != 0) {
     abort();  // errors name the file
   }
-  close(fd);
   return 0;
 }

@@ -76,16 +76,26 @@ bool do_dmesg(lldb::SBDebugger& debugger, const std::vector<std::string>&,
   });
 }
 
-bool do_modules(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
-                lldb::SBCommandReturnObject& result) {
-  bool json = !args.empty() && args[0] == "--json";
-  if (args.size() > (json ? 1u : 0u)) { result.SetError("usage: krdb modules [--json]"); return false; }
+// A command whose only option is --json: `text` or `json` of what `read` computes.
+template <typename T>
+bool text_or_json(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
+                  lldb::SBCommandReturnObject& result, const char* usage,
+                  const std::function<T(KernelProgram&)>& read,
+                  std::string (*text)(const T&), nlohmann::json (*json)(const T&)) {
+  bool as_json = !args.empty() && args[0] == "--json";
+  if (args.size() > (as_json ? 1u : 0u)) { result.SetError(usage); return false; }
   return with_kernel(debugger, result, [&](KernelProgram& program) {
-    ModuleList list = list_modules(program);
-    result.Printf("%s", json ? (modules_to_json(list).dump(2) + "\n").c_str() : format_modules(list).c_str());
+    T value = read(program);
+    result.Printf("%s", as_json ? (json(value).dump(2) + "\n").c_str() : text(value).c_str());
     result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
     return true;
   });
+}
+
+bool do_modules(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
+                lldb::SBCommandReturnObject& result) {
+  return text_or_json<ModuleList>(debugger, args, result, "usage: krdb modules [--json]", list_modules,
+                                  format_modules, modules_to_json);
 }
 
 bool do_ps(lldb::SBDebugger& debugger, const std::vector<std::string>&,
@@ -122,15 +132,11 @@ std::vector<RegisterSet> cpu_registers(lldb::SBProcess process) {
 
 bool do_info(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
              lldb::SBCommandReturnObject& result) {
-  bool json = !args.empty() && args[0] == "--json";
-  if (args.size() > (json ? 1u : 0u)) { result.SetError("usage: krdb info [--json]"); return false; }
-  return with_kernel(debugger, result, [&](KernelProgram& program) {
-    KernelSummary summary =
-        summarize_kernel(program, cpu_registers(debugger.GetSelectedTarget().GetProcess()));
-    result.Printf("%s", json ? (summary_to_json(summary).dump(2) + "\n").c_str() : format_summary(summary).c_str());
-    result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
-    return true;
-  });
+  auto summarize = [&](KernelProgram& program) {
+    return summarize_kernel(program, cpu_registers(debugger.GetSelectedTarget().GetProcess()));
+  };
+  return text_or_json<KernelSummary>(debugger, args, result, "usage: krdb info [--json]", summarize,
+                                     format_summary, summary_to_json);
 }
 
 bool do_bt(lldb::SBDebugger& debugger, const std::vector<std::string>& args,

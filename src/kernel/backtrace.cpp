@@ -200,12 +200,7 @@ KernelBacktrace KernelUnwinder::from_registers(const RegisterSet& regs, bool exa
   std::string method = "cpu";
   WalkGuard guard("stack frames", s.program.limits().max_frames);
   while (true) {
-    KernelFrame f;
-    f.pc = frame.regs.pc();
-    f.sp = frame.regs.sp();
-    f.exact = frame.signal;
-    f.regs = frame.regs;
-    f.method = method;
+    Frame f = frame_of(frame, method);
     f.pt_regs = crossed;
     f.where = s.symbolize(f);
     fix_symbol_offset(f);

@@ -133,12 +133,7 @@ Backtrace UserUnwinder::backtrace(const CoreThread& thread) {
   std::string method = "thread";
   WalkGuard guard("user stack", s.options.limits.max_frames);
   for (;;) {
-    Frame f;
-    f.pc = frame.regs.pc();
-    f.sp = frame.regs.sp();
-    f.exact = frame.signal;
-    f.regs = frame.regs;
-    f.method = method;
+    Frame f = frame_of(frame, method);
     Image* img = s.image_of(f.pc);
     f.where = s.symbolize(f, img);
     fix_symbol_offset(f);

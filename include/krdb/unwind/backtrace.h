@@ -10,6 +10,7 @@
 
 #include "krdb/dwarf/debug_info.h"
 #include "krdb/target/registers.h"
+#include "krdb/unwind/frame_step.h"
 
 namespace krdb {
 
@@ -23,6 +24,17 @@ struct Frame {
   std::optional<uint64_t> pt_regs;  // crossed right before this frame (exception/interrupt entry)
   std::string trap;            // what that pt_regs frame was: "invalid opcode (#UD)", "page fault"
 };
+
+// The frame an unwinder reached, before symbolization: pc, sp, registers, how it was found.
+inline Frame frame_of(const UnwindFrame& u, std::string method) {
+  Frame f;
+  f.pc = u.regs.pc();
+  f.sp = u.regs.sp();
+  f.exact = u.signal;
+  f.regs = u.regs;
+  f.method = std::move(method);
+  return f;
+}
 
 // Where a frame's pc is looked up: a return address belongs to the call before it (pc - 1), an
 // exact pc to itself. Symbol offsets are then shown from pc itself, as the kernel's oops and
