@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "kdump_util.h"
+#include "flattened.h"
 #include "probe.h"
 #include "qemu_note.h"
 
@@ -49,6 +50,12 @@ Expected<std::unique_ptr<Dump>> Dump::open(const std::string& path) {
   if (fstat(d->fd_, &st) != 0 || !S_ISREG(st.st_mode))
     return Error(ErrorKind::Io, "not a regular file, cannot be a crash dump", path);
   if (st.st_size == 0) return Error(ErrorKind::BadData, "empty file, not a crash dump", path);
+  auto rebuilt = dump::unflatten(d->fd_, path);
+  if (!rebuilt) return rebuilt.error();
+  if (*rebuilt >= 0) {
+    ::close(d->fd_);
+    d->fd_ = *rebuilt;
+  }
   auto probed = probe_in_child(d->fd_, path);
   if (!probed) return probed.error();
   d->ctx_ = kdump_new();
