@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "kernel_args.h"
+#include "krdb/base/number.h"
 #include <filesystem>
 
 #include "krdb/kernel/backtrace.h"
@@ -19,6 +20,7 @@ struct BtArgs {
   bool all = false, full_names = false, registers = false, no_cfi = false;
   std::optional<int64_t> pid;
   std::optional<unsigned> cpu;
+  std::string pt_regs;  // the interrupted context of an exception frame (hex address)
   std::vector<std::string> modules;  // NAME=PATH.ko or PATH.ko
 };
 
@@ -89,7 +91,14 @@ int run(const BtArgs& a) {
           unwinder.from_registers(cpus[cpu].registers), a, all);
   };
   auto panicking = panic_cpu(prog);
-  if (a.pid) {
+  if (!a.pt_regs.empty()) {
+    auto address = parse_hex_address(a.pt_regs);
+    if (!address) { fmt::print(stderr, "krdb bt: --pt-regs: not a hex address: {}\n", a.pt_regs); return kExitUsage; }
+    auto regs = unwinder.pt_regs_registers(*address);
+    if (!regs) { fmt::print(stderr, "krdb bt: {}\n", regs.error().describe()); return kExitFailed; }
+    print(fmt::format("context interrupted at pt_regs {:#x} ({} unwinding)", *address, unwinder.method_name()),
+          unwinder.from_registers(*regs), a, all);
+  } else if (a.pid) {
     TaskList list = list_tasks(prog);
     const TaskInfo* task = nullptr;
     for (const auto& t : list.tasks)
@@ -125,6 +134,7 @@ void add_bt_command(CLI::App& app, int& exit_code) {
   add_kernel_options(cmd, a->kernel);
   cmd->add_flag("-a,--all", a->all, "every CPU");
   cmd->add_option("-p,--pid", a->pid, "a task by pid");
+  cmd->add_option("--pt-regs", a->pt_regs, "the interrupted context saved in a struct pt_regs at ADDR");
   cmd->add_option("--cpu", a->cpu, "a CPU (default: the one that panicked)");
   cmd->add_flag("--full-names", a->full_names, "full Rust paths instead of the short form");
   cmd->add_flag("--registers", a->registers, "print the registers known in each frame");
