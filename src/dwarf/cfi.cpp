@@ -15,8 +15,6 @@ namespace krdb {
 
 namespace {
 
-void ignore_dwarf_error(Dwarf_Error, Dwarf_Ptr) {}
-
 // Columns libdwarf tracks: x86-64's 17 integer registers + rip, and the SSE registers (17–32)
 // that some CIEs mention; rules for the latter are read and dropped.
 constexpr Dwarf_Half kTableColumns = 33;
@@ -41,15 +39,9 @@ Expected<std::unique_ptr<Source>> open_source(const ElfFile& elf, bool want_eh, 
   auto s = std::make_unique<Source>();
   s->path = elf.path();
   s->access = std::make_unique<dw::ObjectAccess>(elf);
-  Dwarf_Error err = nullptr;
-  int r = dwarf_object_init_b(s->access->interface(), ignore_dwarf_error, nullptr,
-                              DW_GROUPNUMBER_ANY, &s->dbg, &err);
-  if (r != DW_DLV_OK) {
-    std::string msg = err ? dwarf_errmsg(err) : "no DWARF sections";
-    if (err) dwarf_dealloc(nullptr, err, DW_DLA_ERROR);
-    s->dbg = nullptr;
-    return Error(ErrorKind::BadData, "cannot read call-frame information: " + msg, elf.path());
-  }
+  auto dbg = dw::init_dwarf(s->access->interface(), "call-frame information", elf.path());
+  if (!dbg) return dbg.error();
+  s->dbg = *dbg;
   dwarf_set_frame_rule_table_size(s->dbg, kTableColumns);
   // Unmentioned registers keep their value (the callee-saved convention); the unwinder forgets
   // the caller-saved ones itself.

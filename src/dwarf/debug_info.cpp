@@ -17,8 +17,6 @@ namespace {
 // The error object stays libdwarf's: freeing it here double-frees (libdwarf 20210528 tracks it
 // on the Dwarf_Debug). Errors without a Dwarf_Debug leak a few bytes each; LeakSanitizer is
 // told so in src/dump/dump.cpp's suppression list.
-void ignore_dwarf_error(Dwarf_Error, Dwarf_Ptr) {}
-
 std::string debug_root() {
   const char* env = std::getenv("KRDB_DEBUG_ROOT");
   return env && *env ? env : "/usr/lib/debug";
@@ -56,15 +54,9 @@ Expected<std::unique_ptr<DebugInfo>> DebugInfo::open(const std::string& path, co
     impl.access.reset();
     return info;  // symbols only; unit_errors() says why
   }
-  Dwarf_Error err = nullptr;
-  int r = dwarf_object_init_b(impl.access->interface(), ignore_dwarf_error, nullptr,
-                              DW_GROUPNUMBER_ANY, &impl.dbg, &err);
-  if (r != DW_DLV_OK) {
-    std::string msg = err ? dwarf_errmsg(err) : "no DWARF sections";
-    if (err) dwarf_dealloc(nullptr, err, DW_DLA_ERROR);
-    impl.dbg = nullptr;
-    return Error(ErrorKind::BadData, "cannot read DWARF: " + msg, impl.debug_path);
-  }
+  auto dbg = dw::init_dwarf(impl.access->interface(), "DWARF", impl.debug_path);
+  if (!dbg) return dbg.error();
+  impl.dbg = *dbg;
   KRDB_CHECK(impl.load_units());
   return info;
 }

@@ -42,6 +42,21 @@ void add_range(std::vector<AddressRange>& out, uint64_t lo, uint64_t hi) {
 
 }  // namespace
 
+namespace {
+void ignore_dwarf_error(Dwarf_Error, Dwarf_Ptr) {}
+}  // namespace
+
+Expected<Dwarf_Debug> init_dwarf(Dwarf_Obj_Access_Interface* access, const std::string& what,
+                                 const std::string& path) {
+  Dwarf_Debug dbg = nullptr;
+  Dwarf_Error err = nullptr;
+  int r = dwarf_object_init_b(access, ignore_dwarf_error, nullptr, DW_GROUPNUMBER_ANY, &dbg, &err);
+  if (r == DW_DLV_OK) return dbg;
+  std::string msg = err ? dwarf_errmsg(err) : "no DWARF sections";
+  if (err) dwarf_dealloc(nullptr, err, DW_DLA_ERROR);
+  return Error(ErrorKind::BadData, "cannot read " + what + ": " + msg, path);
+}
+
 bool has_section(Dwarf_Debug dbg, const char* name) {
   Dwarf_Addr addr = 0;
   Dwarf_Unsigned size = 0;

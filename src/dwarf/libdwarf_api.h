@@ -80,4 +80,11 @@ Expected<Die> die_at(Dwarf_Debug dbg, uint64_t offset);
 // Whether the object has a non-empty section of this name.
 bool has_section(Dwarf_Debug dbg, const char* name);
 
+// A Dwarf_Debug over krdb's object-access interface (ObjectAccess::interface()), libdwarf's
+// errors reported as values (its error handler is a no-op, and the Dwarf_Error of a failed
+// init is freed here). `what` names the reader in the message ("DWARF", "call-frame
+// information"); `path` is the file.
+Expected<Dwarf_Debug> init_dwarf(Dwarf_Obj_Access_Interface* access, const std::string& what,
+                                 const std::string& path);
+
 }  // namespace krdb::dw
