@@ -37,40 +37,37 @@ void print(const std::string& title, const KernelBacktrace& bt, const BtArgs& a,
 
 // A user-space core: -s is its executable (it replaces the path the core recorded), threads by
 // tid (-p), the thread that got the signal by default, every thread with -a.
-int run_user(const BtArgs& a) {
+int run_user(const BtArgs& a, UserCore& core) {
   auto limits = parse_limits("bt", a.kernel);
   if (!limits) return exit_code_for(limits.error());
-  auto core = UserCore::open(a.kernel.core);
-  if (!core) {
-    fmt::print(stderr, "krdb bt: {}\n", core.error().describe());
-    return exit_code_for(core.error());
-  }
   UserBacktraceOptions options;
   options.limits = *limits;
   options.files[std::filesystem::path(a.kernel.vmlinux).filename()] = a.kernel.vmlinux;
-  if (!(*core)->mappings().empty()) options.files[(*core)->mappings().front().path] = a.kernel.vmlinux;
-  UserUnwinder unwinder(**core, options);
+  if (!core.mappings().empty()) options.files[core.mappings().front().path] = a.kernel.vmlinux;
+  UserUnwinder unwinder(core, options);
   nlohmann::json all = nlohmann::json::array();
   int shown = 0;
-  for (const CoreThread& t : (*core)->threads()) {
-    bool wanted = a.all || (a.pid ? t.tid == *a.pid : (t.signal != 0 || (*core)->threads().size() == 1));
+  for (const CoreThread& t : core.threads()) {
+    bool wanted = a.all || (a.pid ? t.tid == *a.pid : (t.signal != 0 || core.threads().size() == 1));
     if (!wanted || (!a.all && !a.pid && shown)) continue;
     ++shown;
-    print(fmt::format("thread {} of {} ({}){}", t.tid, (*core)->command(), a.kernel.core,
+    print(fmt::format("thread {} of {} ({}){}", t.tid, core.command(), a.kernel.core,
                       t.signal ? fmt::format(", signal {}", t.signal) : ""),
           unwinder.backtrace(t), a, all);
   }
   for (const Error& w : unwinder.warnings()) fmt::print(stderr, "krdb bt: warning: {}\n", w.describe());
   if (a.kernel.format == "json") fmt::print("{}\n", all.dump(2));
   if (!shown) {
-    fmt::print(stderr, "krdb bt: no such thread in {} (threads: {})\n", a.kernel.core, (*core)->threads().size());
+    fmt::print(stderr, "krdb bt: no such thread in {} (threads: {})\n", a.kernel.core, core.threads().size());
     return kExitUsage;
   }
   return kExitOk;
 }
 
 int run(const BtArgs& a) {
-  if (UserCore::is_user_core(a.kernel.core)) return run_user(a);
+  // A user-space core is opened once here and handed over; anything else is a kernel dump.
+  if (auto core = UserCore::open(a.kernel.core); core && (*core)->has_process_notes())
+    return run_user(a, **core);
   auto p = open_kernel("bt", a.kernel);
   if (!p) return exit_code_for(p.error());
   KernelProgram& prog = **p;

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include "krdb/dump/dump.h"
+
+#include <elf.h>
 #include "krdb/elf/elf_file.h"
 
 namespace krdb {
@@ -11,7 +13,6 @@ namespace krdb {
 namespace {
 
 constexpr uint64_t kMaxBannerBytes = 1024;  // linux_banner is one line of ~200 bytes
-constexpr uint32_t kShtNobits = 8;
 // x86-64 KASLR (arch/x86/boot/compressed/kaslr.c, find_random_virt_addr) places the kernel at a
 // multiple of CONFIG_PHYSICAL_ALIGN (2 MiB by default, and any allowed value is a multiple of
 // it) inside KERNEL_IMAGE_SIZE (1 GiB): at most 512 candidates.
@@ -32,7 +33,7 @@ Expected<std::string> banner_in_file(const ElfFile& vmlinux) {
   const ElfSymbol* sym = vmlinux.symbol_named("linux_banner");
   if (!sym) return Error(ErrorKind::NotFound, "vmlinux has no linux_banner symbol", vmlinux.path());
   for (const ElfSection& sec : vmlinux.sections()) {
-    if (sec.type == kShtNobits || sym->address < sec.address || sym->address - sec.address >= sec.size)
+    if (sec.type == SHT_NOBITS || sym->address < sec.address || sym->address - sec.address >= sec.size)
       continue;
     auto data = vmlinux.section_data(sec).subspan(sym->address - sec.address);
     std::string text(reinterpret_cast<const char*>(data.data()), std::min<size_t>(data.size(), kMaxBannerBytes));

@@ -5,6 +5,8 @@
 
 #include "debug_info_impl.h"
 
+#include <elf.h>
+
 namespace krdb {
 
 namespace dw {
@@ -114,7 +116,7 @@ Expected<void> DebugInfo::Impl::load_lines(uint32_t unit) {
         std::stable_sort(seq.rows.begin(), seq.rows.end(),
                          [](const auto& a, const auto& b) { return a.address < b.address; });
         // A sequence at address 0 in a linked file is a discarded function (--gc-sections).
-        if (seq.end > seq.begin && !(seq.begin == 0 && elf->type() != 1 /*ET_REL*/))
+        if (seq.end > seq.begin && !(seq.begin == 0 && elf->type() != ET_REL))
           data.lines.sequences.push_back(std::move(seq));
         seq = {};
         continue;

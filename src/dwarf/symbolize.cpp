@@ -6,6 +6,8 @@
 
 #include "debug_info_impl.h"
 
+#include <elf.h>
+
 namespace krdb {
 
 namespace {
@@ -56,7 +58,7 @@ AddressInfo DebugInfo::symbolize(uint64_t address, const SymbolizeOptions& optio
   AddressInfo info;
   info.address = address;
   std::optional<SymbolMatch> match;
-  if (impl.elf->type() == 1 /*ET_REL*/) {
+  if (impl.elf->type() == ET_REL) {
     if (auto place = impl.access ? impl.access->section_offset(address) : std::nullopt)
       match = impl.elf->symbol_in_section(place->first, place->second);
   } else {

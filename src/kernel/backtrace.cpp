@@ -84,16 +84,11 @@ struct KernelUnwinder::State {
   }
   std::string layout_note;
 
-  // A step by the vmlinux's CFI when a row covers the pc and uses only what krdb evaluates;
-  // nullopt sends the frame to the frame-pointer rules (entry code has no CFI, only ORC hints).
+  // A step by the vmlinux's CFI where it covers the pc; entry code has no CFI (only ORC hints)
+  // and goes to the frame-pointer rules.
   std::optional<Expected<StepResult>> cfi_step(const UnwindFrame& frame) {
     if (!cfi) return std::nullopt;
-    uint64_t at = (frame.signal ? frame.regs.pc() : frame.regs.pc() - 1) - program.kaslr_offset();
-    auto row = cfi->row_at(at);
-    if (!row || !*row) return std::nullopt;
-    auto r = step_cfi(frame, **row, program.memory());
-    if (!r && r.error().kind == ErrorKind::Unsupported) return std::nullopt;
-    return r;
+    return try_step_cfi(frame, *cfi, program.kaslr_offset(), program.memory());
   }
 
   Expected<PtRegsLayout> read_pt_regs_layout() {

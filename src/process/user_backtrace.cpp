@@ -1,5 +1,7 @@
 #include "krdb/process/user_backtrace.h"
 
+#include <elf.h>
+
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -14,8 +16,6 @@ namespace krdb {
 
 namespace {
 
-constexpr uint32_t kShtNobits = 8;
-constexpr uint64_t kShfAlloc = 2;
 
 // One mapped file: the executable or a shared object.
 struct Image {
@@ -31,7 +31,7 @@ struct Image {
 // m.start + (its offset - m.file_offset) at run time.
 std::optional<uint64_t> load_bias(const ElfFile& elf, const CoreMapping& m) {
   for (const ElfSection& s : elf.sections()) {
-    if (!(s.flags & kShfAlloc) || s.type == kShtNobits || s.size == 0) continue;
+    if (!(s.flags & SHF_ALLOC) || s.type == SHT_NOBITS || s.size == 0) continue;
     if (s.offset >= m.file_offset && s.offset - m.file_offset < m.end - m.start)
       return m.start + (s.offset - m.file_offset) - s.address;
   }
@@ -105,14 +105,8 @@ struct UserUnwinder::State {
 
   // CFI when the image has a row for pc and the row is one krdb evaluates; else frame pointers.
   Expected<StepResult> step(const UnwindFrame& frame, const Frame& shown, Image* img) {
-    uint64_t lookup = frame.signal ? frame.regs.pc() : frame.regs.pc() - 1;
-    if (img && img->cfi) {
-      auto row = img->cfi->row_at(lookup - img->bias);
-      if (row && *row) {
-        auto r = step_cfi(frame, **row, core);
-        if (r || r.error().kind != ErrorKind::Unsupported) return r;
-      }
-    }
+    if (img && img->cfi)
+      if (auto by_cfi = try_step_cfi(frame, *img->cfi, img->bias, core)) return std::move(*by_cfi);
     StepContext ctx{core, pt_regs, nullptr};
     if (frame.signal && shown.where.symbol && shown.where.symbol_offset == 0)
       return step_at_function_entry(frame, ctx);

@@ -64,7 +64,7 @@ UserCore::~UserCore() {
 
 bool UserCore::is_user_core(const std::string& path) {
   auto core = open(path);
-  return core && !(*core)->command_.empty();
+  return core && (*core)->has_process_notes();
 }
 
 Expected<std::unique_ptr<UserCore>> UserCore::open(const std::string& path) {

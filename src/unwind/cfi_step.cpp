@@ -41,7 +41,7 @@ Expected<StepResult> step_cfi(const UnwindFrame& frame, const CfiRow& row, Memor
       case CfiRuleKind::Undefined:
         break;
       case CfiRuleKind::SameValue:
-        if (in.has(r) && !(caller_saved(r) && r != Reg::rip)) next.set(r, *in.get(r));
+        if (in.has(r) && !caller_saved(r)) next.set(r, *in.get(r));
         break;
       case CfiRuleKind::Offset: {
         auto v = memory.read_u64(cfa + uint64_t(rule.offset));
@@ -61,8 +61,8 @@ Expected<StepResult> step_cfi(const UnwindFrame& frame, const CfiRow& row, Memor
         break;  // a register we cannot recover stays unknown
     }
   }
-  // The return-address column's SameValue means "this is the outermost frame" in practice only
-  // when it is Undefined; SameValue for rip would loop forever, so it ends the walk too.
+  // An undefined return address marks the outermost frame; SameValue would repeat this frame
+  // forever, so it ends the walk too.
   if (row.regs[size_t(Reg::rip)].kind == CfiRuleKind::Undefined ||
       row.regs[size_t(Reg::rip)].kind == CfiRuleKind::SameValue || !next.has(Reg::rip)) {
     out.end = StackEnd::ZeroPc;
@@ -77,6 +77,16 @@ Expected<StepResult> step_cfi(const UnwindFrame& frame, const CfiRow& row, Memor
     return Error(ErrorKind::BadData, fmt::format("CFI gives a CFA {:#x} not above sp {:#x}", cfa, in.sp()),
                  fmt::format("pc {:#x}", pc));
   return out;
+}
+
+std::optional<Expected<StepResult>> try_step_cfi(const UnwindFrame& frame, CallFrameInfo& cfi,
+                                                 uint64_t bias, Memory& memory) {
+  uint64_t at = (frame.signal ? frame.regs.pc() : frame.regs.pc() - 1) - bias;
+  auto row = cfi.row_at(at);
+  if (!row || !*row) return std::nullopt;
+  auto step = step_cfi(frame, **row, memory);
+  if (!step && step.error().kind == ErrorKind::Unsupported) return std::nullopt;
+  return step;
 }
 
 }  // namespace krdb

@@ -43,6 +43,8 @@ class UserCore : public Memory {
   // Whether `path` is a user-space core (ET_CORE with NT_PRPSINFO/NT_FILE notes) rather than a
   // kernel dump (vmcore, QEMU dump): false for anything unreadable.
   static bool is_user_core(const std::string& path);
+  // The same test on an opened core: it has the process notes a kernel dump lacks.
+  bool has_process_notes() const { return !command_.empty(); }
   ~UserCore() override;
 
   const std::string& path() const { return path_; }

@@ -8,11 +8,19 @@
 // end of the stack (StackEnd::ZeroPc with the registers read so far). The stack must move up.
 #pragma once
 
+#include <optional>
+
 #include "krdb/dwarf/cfi.h"
 #include "krdb/unwind/frame_step.h"
 
 namespace krdb {
 
 Expected<StepResult> step_cfi(const UnwindFrame& frame, const CfiRow& row, Memory& memory);
+
+// The per-frame choice both walkers make: a step by `cfi` when it has a row for the frame's pc
+// (looked up at pc, or pc - 1 for a return address, minus `bias`: the file's load offset) and the
+// row uses only what step_cfi evaluates. nullopt = no usable CFI here, take another method.
+std::optional<Expected<StepResult>> try_step_cfi(const UnwindFrame& frame, CallFrameInfo& cfi,
+                                                 uint64_t bias, Memory& memory);
 
 }  // namespace krdb
