@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "krdb/base/cursor.h"
 #include "krdb/unwind/frame_step.h"
 
 namespace krdb {
@@ -34,20 +35,13 @@ struct ElfHandle {
   ~ElfHandle() { if (elf) elf_end(elf); }
 };
 
-template <typename T>
-T read_le(std::span<const uint8_t> bytes, size_t at) {
-  T v{};
-  if (at + sizeof(T) <= bytes.size()) std::memcpy(&v, bytes.data() + at, sizeof(T));
-  return v;
-}
-
 // The registers of user_regs_struct, by the one x86-64 pt_regs layout the unwinder knows.
 RegisterSet user_registers(std::span<const uint8_t> regs) {
   static const PtRegsLayout layout = PtRegsLayout::x86_64_user_abi();
   RegisterSet out;
   for (unsigned i = 0; i < unsigned(Reg::count); ++i) {
     int32_t off = layout.offset[i];
-    if (off >= 0 && size_t(off) + 8 <= regs.size()) out.set(Reg(i), read_le<uint64_t>(regs, size_t(off)));
+    if (off >= 0 && size_t(off) + 8 <= regs.size()) out.set(Reg(i), Cursor(regs.subspan(size_t(off), 8), "user_regs_struct").u64());
   }
   return out;
 }
@@ -111,51 +105,60 @@ Expected<void> UserCore::load(int fd) {
 }
 
 Expected<void> UserCore::parse_notes(std::span<const uint8_t> notes) {
-  size_t at = 0;
-  while (at + 12 <= notes.size()) {
-    uint32_t namesz = read_le<uint32_t>(notes, at), descsz = read_le<uint32_t>(notes, at + 4),
-             type = read_le<uint32_t>(notes, at + 8);
-    size_t name_at = at + 12;
-    size_t desc_at = name_at + ((uint64_t(namesz) + 3) & ~3ull);
-    size_t next = desc_at + ((uint64_t(descsz) + 3) & ~3ull);
-    if (desc_at > notes.size() || next > notes.size() || next <= at)
-      return bad(path_, fmt::format("note at offset {} runs past its segment", at));
-    auto desc = notes.subspan(desc_at, descsz);
-    std::string_view name(reinterpret_cast<const char*>(notes.data() + name_at), namesz ? namesz - 1 : 0);
-    if (name == "CORE" && type == NT_PRSTATUS) {
-      if (desc.size() < kPrReg + kUserRegsSize) return bad(path_, "NT_PRSTATUS note too short");
-      if (threads_.size() >= kMaxThreads) return bad(path_, fmt::format("more than {} threads", kMaxThreads));
-      CoreThread t;
-      t.tid = read_le<int32_t>(desc, kPrPid);
-      t.signal = read_le<uint16_t>(desc, kPrCursig);
-      t.registers = user_registers(desc.subspan(kPrReg, kUserRegsSize));
-      threads_.push_back(t);
-    } else if (name == "CORE" && type == NT_PRPSINFO) {
-      if (desc.size() >= kPrFname + kPrFnameSize) {
-        std::string fname(reinterpret_cast<const char*>(desc.data() + kPrFname), kPrFnameSize);
-        command_ = fname.substr(0, fname.find('\0'));
-      }
-      if (command_.empty()) command_ = "?";
-    } else if (name == "CORE" && type == NT_FILE) {
-      // count, page size, count × (start, end, page offset), then count NUL-terminated names.
-      uint64_t n = read_le<uint64_t>(desc, 0), page = read_le<uint64_t>(desc, 8);
-      if (n > kMaxMappedFiles || 16 + n * 24 > desc.size())
-        return bad(path_, fmt::format("NT_FILE claims {} mapped files in {} bytes", n, desc.size()));
-      size_t names = 16 + size_t(n) * 24;
-      for (uint64_t i = 0; i < n; ++i) {
-        CoreMapping m;
-        m.start = read_le<uint64_t>(desc, 16 + i * 24);
-        m.end = read_le<uint64_t>(desc, 24 + i * 24);
-        m.file_offset = read_le<uint64_t>(desc, 32 + i * 24) * page;
-        const char* s = reinterpret_cast<const char*>(desc.data() + names);
-        size_t len = strnlen(s, desc.size() - names);
-        m.path.assign(s, len);
-        names = std::min(desc.size(), names + len + 1);
-        mappings_.push_back(std::move(m));
-      }
-    }
-    at = next;
+  Cursor c(notes, path_ + ": PT_NOTE");
+  while (c.remaining() >= 12) {
+    uint32_t namesz = c.u32(), descsz = c.u32(), type = c.u32();
+    std::string_view name = c.fixed_string(namesz);
+    c.align(4);
+    auto desc = c.bytes(descsz);
+    c.align(4);
+    if (!c.ok()) return c.error().within("a note runs past its segment");
+    if (name.substr(0, name.find('\0')) != "CORE") continue;
+    if (type == NT_PRSTATUS) KRDB_CHECK(add_thread(desc));
+    else if (type == NT_PRPSINFO) read_command(desc);
+    else if (type == NT_FILE) KRDB_CHECK(add_mapped_files(desc));
   }
+  return {};
+}
+
+Expected<void> UserCore::add_thread(std::span<const uint8_t> desc) {
+  if (desc.size() < kPrReg + kUserRegsSize) return bad(path_, "NT_PRSTATUS note too short");
+  if (threads_.size() >= kMaxThreads) return bad(path_, fmt::format("more than {} threads", kMaxThreads));
+  Cursor c(desc, path_ + ": NT_PRSTATUS");
+  CoreThread t;
+  c.seek(kPrCursig);
+  t.signal = c.u16();
+  c.seek(kPrPid);
+  t.tid = int32_t(c.u32());
+  t.registers = user_registers(desc.subspan(kPrReg, kUserRegsSize));
+  threads_.push_back(t);
+  return {};
+}
+
+void UserCore::read_command(std::span<const uint8_t> desc) {
+  Cursor c(desc, path_ + ": NT_PRPSINFO");
+  c.seek(kPrFname);
+  std::string_view fname = c.fixed_string(kPrFnameSize);
+  std::string_view name = c.ok() ? fname.substr(0, fname.find('\0')) : std::string_view();
+  command_ = std::string(name.empty() ? std::string_view("?") : name);
+}
+
+// count, page size, count × (start, end, page offset), then count NUL-terminated names.
+Expected<void> UserCore::add_mapped_files(std::span<const uint8_t> desc) {
+  Cursor c(desc, path_ + ": NT_FILE");
+  uint64_t n = c.u64(), page = c.u64();
+  if (n > kMaxMappedFiles || n * 24 > c.remaining())
+    return bad(path_, fmt::format("NT_FILE claims {} mapped files in {} bytes", n, desc.size()));
+  size_t first = mappings_.size();
+  for (uint64_t i = 0; i < n; ++i) {
+    CoreMapping m;
+    m.start = c.u64();
+    m.end = c.u64();
+    m.file_offset = c.u64() * page;
+    mappings_.push_back(std::move(m));
+  }
+  for (size_t i = first; i < mappings_.size(); ++i) mappings_[i].path = std::string(c.cstring());
+  if (!c.ok()) return c.error().within("the names of NT_FILE's mapped files");
   return {};
 }
 

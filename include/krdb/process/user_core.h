@@ -63,6 +63,9 @@ class UserCore : public Memory {
   UserCore() = default;
   Expected<void> load(int fd);
   Expected<void> parse_notes(std::span<const uint8_t> notes);
+  Expected<void> add_thread(std::span<const uint8_t> desc);
+  void read_command(std::span<const uint8_t> desc);
+  Expected<void> add_mapped_files(std::span<const uint8_t> desc);
   Expected<void> read_from_mapped_file(uint64_t address, std::span<uint8_t> out, const Segment& seg);
 
   std::string path_;
