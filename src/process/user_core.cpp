@@ -46,6 +46,14 @@ RegisterSet user_registers(std::span<const uint8_t> regs) {
   return out;
 }
 
+// A Cursor's error with what was being read in front; its context (path + offset) kept first,
+// so every error of UserCore::open starts by naming the file.
+Error cursor_error(const Cursor& c, const std::string& what) {
+  Error e = c.error();
+  e.message = what + ": " + e.message;
+  return e;
+}
+
 Error bad(const std::string& path, const std::string& what) {
   return Error(ErrorKind::BadData, what, path);
 }
@@ -112,7 +120,7 @@ Expected<void> UserCore::parse_notes(std::span<const uint8_t> notes) {
     c.align(4);
     auto desc = c.bytes(descsz);
     c.align(4);
-    if (!c.ok()) return c.error().within("a note runs past its segment");
+    if (!c.ok()) return cursor_error(c, "a note runs past its segment");
     if (name.substr(0, name.find('\0')) != "CORE") continue;
     if (type == NT_PRSTATUS) KRDB_CHECK(add_thread(desc));
     else if (type == NT_PRPSINFO) read_command(desc);
@@ -158,7 +166,7 @@ Expected<void> UserCore::add_mapped_files(std::span<const uint8_t> desc) {
     mappings_.push_back(std::move(m));
   }
   for (size_t i = first; i < mappings_.size(); ++i) mappings_[i].path = std::string(c.cstring());
-  if (!c.ok()) return c.error().within("the names of NT_FILE's mapped files");
+  if (!c.ok()) return cursor_error(c, "the names of NT_FILE's mapped files");
   return {};
 }
 

@@ -114,9 +114,11 @@ TEST_CASE("user core: corrupted notes and stacks end in errors or partial traces
       size_t pos = copy.size() - 1 - (seed % 0x4b48);
       copy[pos] = char(seed >> 16);
     }
-    auto core = UserCore::open(write_copy(copy, "scribbled.core"));
+    std::string path = write_copy(copy, "scribbled.core");
+    auto core = UserCore::open(path);
     if (!core) {
       CHECK_FALSE(core.error().message.empty());
+      CHECK(core.error().context.rfind(path, 0) == 0);  // every open error names the file first
       continue;
     }
     UserBacktraceOptions options;
