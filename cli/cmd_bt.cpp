@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "krdb/kernel/backtrace.h"
+#include "krdb/kernel/cpus.h"
 #include "krdb/process/user_backtrace.h"
 #include "krdb/report/backtrace_report.h"
 
@@ -21,7 +22,7 @@ struct BtArgs {
   std::optional<int64_t> pid;
   std::optional<unsigned> cpu;
   std::string pt_regs;  // the interrupted context of an exception frame (hex address)
-  std::vector<std::string> modules;  // NAME=PATH.ko or PATH.ko
+  ModuleArgs modules;
 };
 
 void print(const std::string& title, const KernelBacktrace& bt, const BtArgs& a, nlohmann::json& all) {
@@ -71,23 +72,29 @@ int run(const BtArgs& a) {
   auto p = open_kernel("bt", a.kernel);
   if (!p) return exit_code_for(p.error());
   KernelProgram& prog = **p;
-  BacktraceOptions options;
-  options.module_files = module_files(a.modules);
+  BacktraceOptions options = backtrace_options(a.modules);
   options.use_cfi = !a.no_cfi;
   KernelUnwinder unwinder(prog, options);
   nlohmann::json all = nlohmann::json::array();
-  const auto& cpus = prog.dump()->cpus();
+  auto records = dump_records(*prog.dump());
+  KernelCpus cpus = read_cpus(prog, records, false);
   int status = kExitOk;
-  auto cpu_bt = [&](unsigned cpu, const std::string& why) {
-    if (cpu >= cpus.size()) {
-      fmt::print(stderr, "krdb bt: no registers for CPU {} in this dump ({} CPUs)\n", cpu, cpus.size());
+  auto cpu_bt = [&](unsigned cpu) {
+    const KernelCpu* c = cpus.cpu(cpu);
+    if (!c) {
+      fmt::print(stderr, "krdb bt: no CPU {} (the kernel has {} possible CPUs)\n", cpu, cpus.cpus.size());
       status = kExitUsage;
       return;
     }
-    print(fmt::format("CPU {}{} ({} unwinding)", cpu, why, unwinder.method_name()),
-          unwinder.from_registers(cpus[cpu].registers), a, all);
+    auto regs = cpus.registers(cpu);
+    if (!regs) {
+      fmt::print(stderr, "krdb bt: {}\n", regs.error().describe());
+      if (!a.all) status = kExitFailed;
+      return;
+    }
+    print(fmt::format("CPU {}{} ({} unwinding)", cpu, c->panicking ? " (panicking)" : "", unwinder.method_name()),
+          unwinder.from_registers(*regs), a, all);
   };
-  auto panicking = panic_cpu(prog);
   if (!a.pt_regs.empty()) {
     auto address = parse_hex_address(a.pt_regs);
     if (!address) { fmt::print(stderr, "krdb bt: --pt-regs: not a hex address: {}\n", a.pt_regs); return kExitUsage; }
@@ -104,8 +111,11 @@ int run(const BtArgs& a) {
       fmt::print(stderr, "krdb bt: no task with pid {}\n", *a.pid);
       return kExitUsage;
     }
-    if (task->on_cpu && task->cpu) {
-      cpu_bt(unsigned(*task->cpu), fmt::format(", running pid {} ({})", task->pid, task->comm));
+    auto regs = task_registers(prog, cpus, *task);
+    if (!regs) { fmt::print(stderr, "krdb bt: {}\n", regs.error().describe()); return kExitFailed; }
+    if (regs->running) {
+      print(fmt::format("CPU {}, running pid {} ({}) ({} unwinding)", *regs->cpu, task->pid, task->comm,
+                        unwinder.method_name()), unwinder.from_registers(regs->registers), a, all);
     } else {
       auto bt = unwinder.from_task(*task);
       if (!bt) { fmt::print(stderr, "krdb bt: {}\n", bt.error().describe()); return kExitFailed; }
@@ -113,12 +123,16 @@ int run(const BtArgs& a) {
                         unwinder.method_name()), *bt, a, all);
     }
   } else if (a.all) {
-    for (unsigned c = 0; c < cpus.size(); ++c)
-      cpu_bt(c, panicking && *panicking && **panicking == c ? " (panicking)" : "");
+    for (const KernelCpu& c : cpus.cpus) {
+      if (!c.registers) { fmt::print(stderr, "krdb bt: CPU {}: no registers: {}\n", c.cpu, c.missing.value_or("?")); continue; }
+      cpu_bt(c.cpu);
+    }
   } else {
-    unsigned cpu = a.cpu.value_or(panicking && *panicking ? **panicking : 0);
-    cpu_bt(cpu, panicking && *panicking && **panicking == cpu ? " (panicking)" : "");
+    cpu_bt(a.cpu.value_or(cpus.panicking.value_or(0)));
   }
+  if (cpus.numbering == CpuNumbering::NoteOrder || !cpus.warnings.empty())
+    for (const Error& w : cpus.warnings) fmt::print(stderr, "krdb bt: warning: {}\n", w.describe());
+  for (const Error& w : unwinder.warnings()) fmt::print(stderr, "krdb bt: warning: {}\n", w.describe());
   if (a.kernel.format == "json") fmt::print("{}\n", all.dump(2));
   return status;
 }
@@ -136,7 +150,7 @@ void add_bt_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--full-names", a->full_names, "full Rust paths instead of the short form");
   cmd->add_flag("--registers", a->registers, "print the registers known in each frame");
   cmd->add_flag("--no-cfi", a->no_cfi, "kernel without ORC: frame pointers only, not .debug_frame");
-  cmd->add_option("--module", a->modules, "debug info of a module: PATH.ko or NAME=PATH.ko");
+  add_module_options(cmd, a->modules);
   cmd->callback([a, &exit_code] { exit_code = run(*a); });
 }
 

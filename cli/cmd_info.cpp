@@ -10,24 +10,14 @@
 namespace krdb::cli {
 namespace {
 
-// The dump's per-CPU registers indexed by CPU number (notes may come in any order).
-std::vector<RegisterSet> registers_by_cpu(const Dump& dump) {
-  std::vector<RegisterSet> regs;
-  for (const CpuState& cpu : dump.cpus()) {
-    if (cpu.index >= dump.cpus().size()) continue;  // indexes are note positions: never above
-    if (regs.size() <= cpu.index) regs.resize(cpu.index + 1);
-    regs[cpu.index] = cpu.registers;
-  }
-  return regs;
-}
-
 int run(const KernelArgs& args) {
   auto p = open_kernel("info", args);
   if (!p) return exit_code_for(p.error());
   KernelProgram& prog = **p;
   Dump& dump = *prog.dump();
   bool checked = !args.force || bool(dump.check_vmlinux(prog.debug_info().elf()));
-  KernelSummary summary = summarize_kernel(prog, registers_by_cpu(dump));
+  auto records = dump_records(dump);
+  KernelSummary summary = summarize_kernel(prog, read_cpus(prog, records, false));
   if (args.format == "json") {
     nlohmann::json j = summary_to_json(summary);
     j["dump"] = {{"path", dump.path()}, {"format", dump.format()}, {"description", dump.description()}};

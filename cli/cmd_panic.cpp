@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "kernel_args.h"
+#include "krdb/kernel/cpus.h"
 #include "krdb/kernel/panic.h"
 #include "krdb/report/address_report.h"
 #include "krdb/report/backtrace_report.h"
@@ -15,7 +16,7 @@ namespace {
 struct PanicArgs {
   KernelArgs kernel;
   bool full_names = false;
-  std::vector<std::string> modules;
+  ModuleArgs modules;
 };
 
 // The Rust frame that panicked: the one whose source location is the `panicked at` site, else
@@ -89,8 +90,10 @@ nlohmann::json to_json(const PanicReport& r, const BacktraceStyle& style) {
 int run(const PanicArgs& a) {
   auto p = open_kernel("panic", a.kernel);
   if (!p) return exit_code_for(p.error());
-  KernelUnwinder unwinder(**p, BacktraceOptions{module_files(a.modules)});
-  PanicReport r = analyze_panic(**p, unwinder);
+  KernelUnwinder unwinder(**p, backtrace_options(a.modules));
+  auto records = dump_records(*(*p)->dump());
+  KernelCpus cpus = read_cpus(**p, records, false);
+  PanicReport r = analyze_panic(**p, cpus, unwinder);
   BacktraceStyle style{a.full_names ? DemangleForm::Full : DemangleForm::Short, false};
   if (a.kernel.format == "json") fmt::print("{}\n", to_json(r, style).dump(2));
   else print_text(r, style);
@@ -105,7 +108,7 @@ void add_panic_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("panic", "What happened: panic reason, Rust panic site, faulting frame, stack");
   add_kernel_options(cmd, a->kernel);
   cmd->add_flag("--full-names", a->full_names, "full Rust paths instead of the short form");
-  cmd->add_option("--module", a->modules, "debug info of a module: PATH.ko or NAME=PATH.ko");
+  add_module_options(cmd, a->modules);
   cmd->callback([a, &exit_code] { exit_code = run(*a); });
 }
 

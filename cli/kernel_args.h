@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "krdb/kernel/backtrace.h"
 #include "krdb/kernel/program.h"
 
 namespace krdb::cli {
@@ -24,7 +25,14 @@ Expected<Limits> parse_limits(const std::string& command, const KernelArgs& args
 // Opens the dump, printing "krdb NAME: error" on failure (exit code kExitFailed or kExitUsage).
 Expected<std::unique_ptr<KernelProgram>> open_kernel(const std::string& command, const KernelArgs& args);
 int exit_code_for(const Error& error);
-// --module values: "PATH.ko" (named after the file) or "NAME=PATH.ko" -> module name -> path.
-std::map<std::string, std::string> module_files(const std::vector<std::string>& specs);
+// Where module debug info comes from: --module PATH.ko|NAME=PATH (repeatable), --modules DIR
+// (searched recursively, repeatable), --no-system-modules (skip /lib/modules/<release> and
+// /usr/lib/debug/lib/modules/<release>).
+struct ModuleArgs {
+  std::vector<std::string> files, dirs;
+  bool no_system = false;
+};
+void add_module_options(CLI::App* cmd, ModuleArgs& args);
+BacktraceOptions backtrace_options(const ModuleArgs& args);
 
 }  // namespace krdb::cli

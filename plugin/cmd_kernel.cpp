@@ -123,17 +123,20 @@ RegisterSet thread_registers(lldb::SBThread thread) {
 }
 
 // QEMU's gdbstub presents one thread per vCPU, in CPU order: thread i is CPU i.
-std::vector<RegisterSet> cpu_registers(lldb::SBProcess process) {
-  std::vector<RegisterSet> regs;
-  for (uint32_t i = 0; i < process.GetNumThreads(); ++i)
-    regs.push_back(thread_registers(process.GetThreadAtIndex(i)));
-  return regs;
+std::vector<RecordedCpu> cpu_records(lldb::SBProcess process) {
+  std::vector<RecordedCpu> records;
+  for (uint32_t i = 0; i < process.GetNumThreads(); ++i) {
+    lldb::SBThread t = process.GetThreadAtIndex(i);
+    records.push_back({std::nullopt, thread_registers(t), "gdbstub thread " + std::to_string(t.GetIndexID())});
+  }
+  return records;
 }
 
 bool do_info(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
              lldb::SBCommandReturnObject& result) {
   auto summarize = [&](KernelProgram& program) {
-    return summarize_kernel(program, cpu_registers(debugger.GetSelectedTarget().GetProcess()));
+    auto records = cpu_records(debugger.GetSelectedTarget().GetProcess());
+    return summarize_kernel(program, read_cpus(program, records, true));
   };
   return text_or_json<KernelSummary>(debugger, args, result, "usage: krdb info [--json]", summarize,
                                      format_summary, summary_to_json);

@@ -9,7 +9,7 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake ninja-build pkg-config
   liblldb-19-dev lldb-19 python3-lldb-19 llvm-19-dev llvm-19-tools
   libdwarf-dev libelf-dev libfmt-dev catch2 libkdumpfile-dev nlohmann-json3-dev libcli11-dev
-  zlib1g-dev libzstd-dev xz-utils zstd)
+  zlib1g-dev libzstd-dev liblzma-dev xz-utils zstd)
 # Test oracles and peers: only used by tests and benchmarks, never linked.
 TEST_PKGS=(rustc-web gcc gdb binutils rustfilt libiberty-dev qemu-system-x86 makedumpfile
   crash python3-drgn clang-19 libclang-rt-19-dev hyperfine time bc)

@@ -190,16 +190,41 @@ stage_boot() {
   chmod 644 "$DUMPS"/*   # QEMU creates them 0400
 }
 
+stage_boot_orc() {
+  # The ORC kit: the crashes distro-like kernels have, each dumped in the formats QEMU and
+  # libvirt write (`virsh dump --memory-only --format=kdump-zlib|kdump-lzo|kdump-snappy` is QEMU's
+  # dump-guest-memory; QEMU 7.2 writes kdump files in makedumpfile's flattened format).
+  local base="console=ttyS0 panic=0 oops=panic"
+  # built-in Rust panic (Rust -> C -> Rust in vmlinux).
+  timed "boot+dump builtin kaslr tcg" boot builtin-kaslr "$base rust_crashme=1" tcg \
+    "elf:false:$DUMPS/builtin-kaslr.elf"
+  # a Rust panic inside the module's sort_r() callback: module Rust -> vmlinux C -> module Rust.
+  timed "boot+dump module kaslr tcg" boot module-kaslr "$base rust_crashme=2" tcg \
+    "elf:false:$DUMPS/module-kaslr.elf" "kdump-zlib:false:$DUMPS/module-kaslr.qemu-zlib.kdump" \
+    "kdump-lzo:false:$DUMPS/module-kaslr.qemu-lzo.kdump" \
+    "kdump-snappy:false:$DUMPS/module-kaslr.qemu-snappy.kdump"
+  # a C page fault (NULL dereference) in vmlinux called from the module's Rust callback.
+  timed "boot+dump module cfault kaslr tcg" boot module-cfault-kaslr "$base rust_crashme=3" tcg \
+    "elf:false:$DUMPS/module-cfault-kaslr.elf" "kdump-zlib:false:$DUMPS/module-cfault-kaslr.qemu-zlib.kdump"
+  chmod 644 "$DUMPS"/*
+}
+
 stage_makedumpfile() {
   # kdump-compressed files as a kdump kernel would write them: makedumpfile -c -d 31 (zlib,
   # free/cache/user/zero pages filtered out) from the paging=false ELF dumps, after moving their
   # program headers where makedumpfile 1.7.2 looks for them (tools/elf_phdr_fixup.py).
-  for n in builtin-kaslr module-kaslr builtin-nokaslr; do
+  for n in builtin-kaslr module-kaslr module-cfault-kaslr builtin-nokaslr; do
     [ -f "$DUMPS/$n.elf" ] || continue
     python3 "$HERE/tools/elf_phdr_fixup.py" "$DUMPS/$n.elf" "$BUILD/$n.fixed.elf"
     rm -f "$DUMPS/$n.d31.kdump"
     makedumpfile -c -d 31 "$BUILD/$n.fixed.elf" "$DUMPS/$n.d31.kdump" > "$LOGS/makedumpfile-$n.log" 2>&1 \
       || { cat "$LOGS/makedumpfile-$n.log"; return 1; }
+    # lzo too, the other compression Debian's makedumpfile 1.7.2 has (snappy, zstd: disabled).
+    if [ "$UNWINDER" = orc ] && [ "$n" = module-kaslr ]; then
+      rm -f "$DUMPS/$n.d31-lzo.kdump"
+      makedumpfile -l -d 31 "$BUILD/$n.fixed.elf" "$DUMPS/$n.d31-lzo.kdump" >> "$LOGS/makedumpfile-$n.log" 2>&1 \
+        || { cat "$LOGS/makedumpfile-$n.log"; return 1; }
+    fi
     rm -f "$BUILD/$n.fixed.elf"
   done
   chmod 644 "$DUMPS"/*
@@ -208,7 +233,8 @@ stage_makedumpfile() {
 stage_package() {
   # Compressed copies of what the tests use, and a MANIFEST, into tests/data/kernel-$UNWINDER/.
   mkdir -p "$DATA"
-  rm -f "$DATA"/*
+  # Everything but the generators kept beside the data (gen-*.sh) is rewritten.
+  find "$DATA" -maxdepth 1 -type f ! -name 'gen-*.sh' -delete
   # fp: the full kit (DWARF vmlinux, .ko, ELF + kdump dumps, what a live QEMU session needs).
   # orc: only what the ORC unwinder needs, to stay within the repository's size budget: vmlinux
   # without DWARF (symbols and .orc_* kept) and the kdump-compressed built-in panic dump.
@@ -218,9 +244,13 @@ stage_package() {
                 "$DUMPS/module-kaslr.d31.kdump")
   local logs=(normal builtin-kaslr module-kaslr)
   if [ "$UNWINDER" = orc ]; then
-    objcopy --strip-debug "$OUT/vmlinux" "$BUILD/vmlinux.nodebug"
-    xz -9 -T2 -c "$BUILD/vmlinux.nodebug" > "$DATA/vmlinux.nodebug.xz"
-    files=("$OUT/kernel.config"); copies=("$DUMPS/builtin-kaslr.d31.kdump"); logs=(builtin-kaslr)
+    # orc: vmlinux and .ko with DWARF (scripts/unpack-test-data.sh derives the debug-stripped
+    # copies, as distributions ship them), the module crashes in every dump format.
+    files=("$OUT/vmlinux" "$OUT/rust_crashme_ko.ko" "$OUT/kernel.config")
+    copies=("$DUMPS/builtin-kaslr.d31.kdump" "$DUMPS/module-kaslr.d31.kdump"
+            "$DUMPS/module-kaslr.d31-lzo.kdump" "$DUMPS/module-cfault-kaslr.d31.kdump"
+            "$DUMPS/module-kaslr.qemu-zlib.kdump" "$DUMPS/module-cfault-kaslr.qemu-zlib.kdump")
+    logs=(builtin-kaslr module-kaslr module-cfault-kaslr)
   fi
   for f in "${files[@]}"; do xz -9 -T2 -c "$f" > "$DATA/$(basename "$f").xz"; done
   cp "${copies[@]}" "$DATA/"
@@ -237,22 +267,30 @@ stage_package() {
     echo "cmdline builtin-kaslr: console=ttyS0 panic=0 oops=panic rust_crashme=1"
     echo "cmdline module-kaslr: console=ttyS0 panic=0 oops=panic rust_crashme=2"
     echo "dumps: *.elf.xz = QEMU dump-guest-memory ELF, paging=false; *.d31.kdump = makedumpfile -c -d 31 of it"
-    [ "$UNWINDER" = orc ] && echo "vmlinux.nodebug: objcopy --strip-debug of the ORC vmlinux (symbols, .orc_unwind*, no DWARF)"
+    if [ "$UNWINDER" = orc ]; then
+      echo "cmdline module-cfault-kaslr: console=ttyS0 panic=0 oops=panic rust_crashme=3"
+      echo "dumps: *.qemu-zlib.kdump = QEMU dump-guest-memory -z (flattened kdump, zlib, unfiltered), as libvirt writes"
+      echo "dumps: *.d31-lzo.kdump = makedumpfile -l -d 31"
+      echo "not committed (size; made by stage boot_orc): module-kaslr.qemu-lzo.kdump, module-kaslr.qemu-snappy.kdump, *.elf"
+      echo "vmlinux.nodebug, rust_crashme_ko.nodebug.ko: objcopy --strip-debug (scripts/unpack-test-data.sh)"
+    fi
     echo "config: $(grep -c '=' "$OUT/kernel.config") options, see kernel.config.xz"
     for n in "${logs[@]}"; do
       [ "$n" = normal ] && continue
       echo "panic $n:"
       grep -E 'rust_kernel: panicked at|^\[ *[0-9.]+\] +(kernel BUG at|Kernel panic - not syncing)' \
-        "$OUT/serial-$n.log" | sed 's/\r$//; s/^/  /'
-      grep -A1 -E 'rust_kernel: panicked at' "$OUT/serial-$n.log" | tail -1 | sed 's/\r$//; s/^/  message: /'
+        "$OUT/serial-$n.log" | sed 's/\r$//; s/^/  /' || true
+      grep -E 'BUG: kernel NULL pointer dereference|^\[ *[0-9.]+\] +(RIP|Oops): ' \
+        "$OUT/serial-$n.log" | head -3 | sed 's/\r$//; s/^/  /' || true
+      grep -A1 -E 'rust_kernel: panicked at' "$OUT/serial-$n.log" | tail -1 | sed 's/\r$//; s/^/  message: /' || true
     done
     echo "sha256 (uncompressed):"
-    [ "$UNWINDER" = orc ] && echo "  $(sha256sum "$BUILD/vmlinux.nodebug" | cut -d' ' -f1)  vmlinux.nodebug"
     for f in "${files[@]}" "${copies[@]}"; do
       echo "  $(sha256sum "$f" | cut -d' ' -f1)  $(basename "$f")"
     done
   } > "$DATA/MANIFEST"
   du -sh "$DATA"; cat "$DATA/MANIFEST"
+  if [ "$UNWINDER" = orc ]; then "$DATA/gen-orc-expected.sh" "$BUILD"; fi
 }
 
 stage_analyze() { "$HERE/analyze.sh"; }
@@ -292,6 +330,7 @@ PY
 }
 
 ALL=(packages source sample config kernel initramfs boot makedumpfile package)
+[ "$UNWINDER" = orc ] && ALL=(packages source sample config kernel initramfs boot_orc makedumpfile package)
 STAGES=("$@"); [ ${#STAGES[@]} -eq 0 ] && STAGES=("${ALL[@]}")
 for s in "${STAGES[@]}"; do
   echo "=== stage $s"

@@ -17,6 +17,9 @@ const std::vector<LimitInfo>& limit_table() {
       {"demangle_depth", &Limits::demangle_depth, "recursion depth of the Rust demangler"},
       {"demangle_output", &Limits::demangle_output, "output bytes for one demangled name"},
       {"max_printk_records", &Limits::max_printk_records, "printk records read from the ring"},
+      {"max_cpus", &Limits::max_cpus, "CPUs read from nr_cpu_ids and the dump's notes"},
+      {"max_module_symbols", &Limits::max_module_symbols, "symbols read from one module's kallsyms"},
+      {"max_orc_entries", &Limits::max_orc_entries, "entries of one module's ORC table read from memory"},
   };
   return table;
 }

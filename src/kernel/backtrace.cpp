@@ -2,11 +2,17 @@
 
 #include <fmt/format.h>
 
-#include "krdb/base/walk_guard.h"
-#include "krdb/kernel/modules.h"
+#include <elf.h>
+
+#include <set>
+
 #include "krdb/dwarf/cfi.h"
+#include "krdb/kernel/cpus.h"
+#include "krdb/kernel/module_files.h"
+#include "krdb/kernel/modules.h"
 #include "krdb/unwind/cfi_step.h"
 #include "krdb/unwind/orc.h"
+#include "krdb/unwind/walker.h"
 
 namespace krdb {
 
@@ -62,16 +68,22 @@ void flatten(DebugInfo& info, TypeId type, uint64_t base, int depth,
 
 }  // namespace
 
-struct KernelUnwinder::State {
+struct KernelUnwinder::State final : StackSource {
   KernelProgram& program;
   BacktraceOptions options;
   std::optional<OrcTable> orc;
   std::unique_ptr<CallFrameInfo> cfi;  // the vmlinux's .debug_frame, used when it has no ORC
   Expected<PtRegsLayout> pt_regs = Error(ErrorKind::NotFound, "pt_regs not read yet");
+  std::string layout_note;
   std::optional<ModuleList> modules;
-  std::map<std::string, std::unique_ptr<DebugInfo>> module_info;
+  std::optional<ModuleFiles> files;
+  std::map<uint64_t, std::optional<OrcTable>> module_orc;  // by struct module *; nullopt: none
+  std::vector<Error> warnings;
+  std::set<std::string> warned;
+  StepContext ctx;
 
-  explicit State(KernelProgram& p, BacktraceOptions o) : program(p), options(std::move(o)) {
+  State(KernelProgram& p, BacktraceOptions o)
+      : program(p), options(std::move(o)), ctx{p.memory(), pt_regs_storage, nullptr} {
     if (auto t = OrcTable::from_vmlinux(p.debug_info().elf())) orc = std::move(*t);
     if (!orc && options.use_cfi)
       if (auto c = CallFrameInfo::open(p.debug_info().elf(), nullptr); c && !(*c)->empty()) cfi = std::move(*c);
@@ -81,14 +93,13 @@ struct KernelUnwinder::State {
                     "): using the x86-64 user ABI layout (asm/ptrace.h)";
       pt_regs = PtRegsLayout::x86_64_user_abi();
     }
+    if (pt_regs) pt_regs_storage = *pt_regs;
   }
-  std::string layout_note;
+  PtRegsLayout pt_regs_storage;
 
-  // A step by the vmlinux's CFI where it covers the pc; entry code has no CFI (only ORC hints)
-  // and goes to the frame-pointer rules.
-  std::optional<Expected<StepResult>> cfi_step(const UnwindFrame& frame) {
-    if (!cfi) return std::nullopt;
-    return try_step_cfi(frame, *cfi, program.kaslr_offset(), program.memory());
+  void warn(Error e) {
+    std::string key = e.describe();
+    if (warned.insert(key).second) warnings.push_back(std::move(e));
   }
 
   Expected<PtRegsLayout> read_pt_regs_layout() {
@@ -103,13 +114,103 @@ struct KernelUnwinder::State {
   }
 
   const ModuleInfo* module_of(uint64_t pc) {
-    if (!modules) modules = list_modules(program);
+    if (!modules) {
+      modules = list_modules(program);
+      if (modules->truncated) warn(modules->truncated->within("module list"));
+    }
     for (const auto& m : modules->modules)
       if (m.region_of(pc)) return &m;
     return nullptr;
   }
 
-  AddressInfo symbolize(KernelFrame& f) {
+  ModuleFiles& module_files() {
+    if (!files) {
+      ModuleFileOptions o;
+      o.files = options.module_files;
+      o.search_dirs = options.module_dirs;
+      o.system_dirs = options.system_module_dirs;
+      o.limits = program.limits();
+      if (Dump* d = program.dump()) o.release = d->osrelease().value_or("");
+      files.emplace(std::move(o));
+    }
+    return *files;
+  }
+
+  DebugInfo* module_debug_info(const ModuleInfo& m) {
+    ModuleFiles& f = module_files();
+    DebugInfo* info = f.debug_info(m);
+    for (const Error& e : f.warnings()) warn(e);
+    return info;
+  }
+
+  // The module's ORC table: from memory (what the kernel itself unwinds with), else from its
+  // .ko placed at the section addresses the kernel recorded.
+  const OrcTable* module_orc_table(const ModuleInfo& m) {
+    auto [it, fresh] = module_orc.try_emplace(m.address);
+    if (!fresh) return it->second ? &*it->second : nullptr;
+    std::string source = fmt::format("ORC table of module {} (struct module at {:#x})", m.name, m.address);
+    if (m.orc) {
+      auto table = read_module_orc(*m.orc, source);
+      if (table) { it->second = std::move(*table); return &*it->second; }
+      warn(table.error());
+    }
+    if (DebugInfo* ko = module_debug_info(m)) {
+      auto table = OrcTable::from_module(ko->elf(), [&](std::string_view name) -> std::optional<uint64_t> {
+        const ModuleSection* s = m.section(name);
+        return s ? std::optional<uint64_t>(s->address) : std::nullopt;
+      });
+      if (table) { it->second = std::move(*table); return &*it->second; }
+      warn(table.error().within("module " + m.name));
+    }
+    warn(Error(ErrorKind::NotFound, "no ORC table for its frames: they are found by the kernel's frame-pointer guess",
+               "module " + m.name));
+    return nullptr;
+  }
+
+  Expected<OrcTable> read_module_orc(const ModuleOrc& o, const std::string& source) {
+    if (o.count > program.limits().max_orc_entries)
+      return Error(ErrorKind::BadData, fmt::format("{} entries, more than max_orc_entries ({})", o.count,
+                                                   program.limits().max_orc_entries), source);
+    std::vector<uint8_t> ips(o.count * 4), entries(o.count * OrcEntry::kSize);
+    if (auto r = program.memory().read(o.ip, ips); !r) return r.error().within(source);
+    if (auto r = program.memory().read(o.orc, entries); !r) return r.error().within(source);
+    return OrcTable::from_sections(ips, o.ip, entries, source);
+  }
+
+  std::optional<OrcRow> orc_lookup(uint64_t address) {
+    uint64_t kaslr = program.kaslr_offset();
+    uint64_t link = address - kaslr;
+    if (link >= orc->text_begin() && link < orc->text_end()) {
+      auto row = orc->lookup(link);
+      if (row) row->ip += kaslr;
+      return row;
+    }
+    if (const ModuleInfo* m = module_of(address))
+      if (const OrcTable* table = module_orc_table(*m)) return table->lookup(address);
+    return std::nullopt;
+  }
+
+  // A step by the vmlinux's CFI where it covers the pc; entry code has no CFI (only ORC hints)
+  // and goes to the frame-pointer rules.
+  Expected<StepResult> step(const UnwindFrame& frame, const Frame& shown) override {
+    if (cfi)
+      if (auto by_cfi = try_step_cfi(frame, *cfi, program.kaslr_offset(), program.memory())) return std::move(*by_cfi);
+    if (orc) {
+      OrcLookup lookup = [this](uint64_t address) { return orc_lookup(address); };
+      return step_orc(frame, lookup, ctx);
+    }
+    // Stopped on a function's first instruction (a breakpoint, an interrupted call): its frame
+    // pointer is not pushed yet, rbp is still the caller's. The return address is at [rsp].
+    if (frame.signal && at_function_entry(shown)) return step_at_function_entry(frame, ctx);
+    return step_frame_pointer(frame, ctx);
+  }
+
+  void crossed_exception(Frame& entry) override {
+    // The frame just walked is the entry code that saved the pt_regs: it names the trap.
+    entry.trap = trap_name(entry.where.symbol.value_or(""));
+  }
+
+  void symbolize(Frame& f) override {
     uint64_t lookup = lookup_address(f);
     const ElfFile& elf = program.debug_info().elf();
     uint64_t file = lookup - program.kaslr_offset();
@@ -117,36 +218,36 @@ struct KernelUnwinder::State {
       AddressInfo ai = program.debug_info().symbolize(file);
       if (ai.frames.empty() && ai.symbol && ai.language == Language::Unknown)
         ai.language = guess_kernel_language(*ai.symbol);
-      if (ai.symbol || !ai.frames.empty()) { ai.address = f.pc; return ai; }
+      if (ai.symbol || !ai.frames.empty()) { ai.address = f.pc; f.where = std::move(ai); return; }
     }
-    AddressInfo ai;
-    ai.address = f.pc;
-    if (const ModuleInfo* m = module_of(lookup)) {
-      f.module = m->name;
-      if (auto ko = module_debug_info(*m)) {
-        if (auto placed = place_in_module(*m, **ko, lookup)) {
-          ai = (*ko)->symbolize(*placed);
-          ai.address = f.pc;
-          return ai;
-        }
+    f.where = AddressInfo{};
+    f.where.address = f.pc;
+    const ModuleInfo* m = module_of(lookup);
+    if (!m) {
+      f.module = "?";
+      f.where.symbol = "[unknown module]";
+      f.where.symbol_offset = 0;
+      return;
+    }
+    f.module = m->name;
+    if (DebugInfo* ko = module_debug_info(*m)) {
+      if (auto placed = place_in_module(*m, *ko, lookup)) {
+        f.where = ko->symbolize(*placed);
+        f.where.address = f.pc;
+        return;
       }
-      const ModuleRegion* r = m->region_of(lookup);
-      ai.symbol = fmt::format("[{}] {}", m->name, r->kind);
-      ai.symbol_offset = lookup - r->base;
     }
-    return ai;
-  }
-
-  std::optional<DebugInfo*> module_debug_info(const ModuleInfo& m) {
-    auto it = options.module_files.find(m.name);
-    if (it == options.module_files.end()) return std::nullopt;
-    auto& slot = module_info[m.name];
-    if (!slot) {
-      auto info = DebugInfo::open(it->second, program.limits());
-      if (!info) return std::nullopt;
-      slot = std::move(*info);
+    if (auto sym = module_symbol_at(program, *m, lookup); sym && m->region_of(sym->address)) {
+      f.where.symbol = sym->name;
+      f.where.symbol_offset = lookup - sym->address;
+      f.where.language = guess_kernel_language(sym->name);
+      return;
+    } else if (!sym && sym.error().kind != ErrorKind::NotFound) {
+      warn(sym.error());
     }
-    return slot.get();
+    const ModuleRegion* r = m->region_of(lookup);
+    f.where.symbol = fmt::format("[{}] {}", m->name, r->kind);
+    f.where.symbol_offset = lookup - r->base;
   }
 
   // Runtime address in a module -> krdb's synthetic address in its .ko, through the section
@@ -156,8 +257,7 @@ struct KernelUnwinder::State {
     for (const auto& s : m.sections)
       if (s.address <= address && (!best || s.address > best->address)) {
         auto elf_section = ko.elf().section(s.name);
-        if (elf_section && (elf_section->flags & 0x4 /*SHF_EXECINSTR*/) &&
-            address - s.address < elf_section->size)
+        if (elf_section && (elf_section->flags & SHF_EXECINSTR) && address - s.address < elf_section->size)
           best = &s;
       }
     if (!best) return std::nullopt;
@@ -175,93 +275,30 @@ const char* KernelUnwinder::method_name() const {
   return state_->orc ? "ORC" : state_->cfi ? "DWARF CFI + frame pointers" : "frame pointers";
 }
 
+std::vector<Error> KernelUnwinder::warnings() const { return state_->warnings; }
+
 KernelBacktrace KernelUnwinder::from_registers(const RegisterSet& regs, bool exact) {
-  KernelBacktrace bt;
   State& s = *state_;
   if (!s.pt_regs) {
+    KernelBacktrace bt;
     bt.end = s.pt_regs.error().describe();
     return bt;
   }
-  StepContext ctx{s.program.memory(), *s.pt_regs, nullptr};
-  uint64_t kaslr = s.program.kaslr_offset();
-  OrcLookup lookup = [&](uint64_t address) -> std::optional<OrcRow> {
-    if (!s.orc) return std::nullopt;
-    auto row = s.orc->lookup(address - kaslr);
-    if (row) row->ip += kaslr;
-    return row;
-  };
-  UnwindFrame frame{regs, exact};
-  std::optional<uint64_t> crossed;
-  std::string method = "cpu";
-  WalkGuard guard("stack frames", s.program.limits().max_frames);
-  while (true) {
-    Frame f = frame_of(frame, method);
-    f.pt_regs = crossed;
-    f.where = s.symbolize(f);
-    fix_symbol_offset(f);
-    bt.frames.push_back(std::move(f));
-    if (!guard.step(frame.regs.sp() * 31 + frame.regs.pc())) {
-      bt.end = guard.reason()->describe();
-      return bt;
-    }
-    Expected<StepResult> step = Error(ErrorKind::BadData, "no step");
-    if (auto by_cfi = s.cfi_step(frame)) {
-      step = std::move(*by_cfi);
-    } else if (!s.orc && frame.signal && at_function_entry(bt.frames.back())) {
-      // Stopped on a function's first instruction (a breakpoint, an interrupted call): its frame
-      // pointer is not pushed yet, rbp is still the caller's. The return address is at [rsp].
-      step = step_at_function_entry(frame, ctx);
-    } else {
-      step = s.orc ? step_orc(frame, lookup, ctx) : step_frame_pointer(frame, ctx);
-    }
-    if (!step) {
-      bt.end = step.error().describe();
-      return bt;
-    }
-    if (step->end != StackEnd::None) {
-      bt.end = to_string(step->end);
-      bt.complete = true;
-      return bt;
-    }
-    crossed = step->pt_regs;
-    if (crossed) {
-      // The frame just walked is the entry code that saved the pt_regs: it names the trap.
-      const KernelFrame& entry = bt.frames.back();
-      std::string fn = entry.where.symbol.value_or("");
-      bt.frames.back().trap = trap_name(fn);
-    }
-    method = crossed ? "pt_regs"
-           : step->method == StepMethod::FramePointer ? "fp"
-           : step->method == StepMethod::Cfi ? "cfi" : "orc";
-    frame = step->frame;
-  }
+  return walk_stack(s, UnwindFrame{regs, exact}, "cpu", "stack frames", s.program.limits().max_frames);
 }
 
 Expected<RegisterSet> KernelUnwinder::pt_regs_registers(uint64_t address) {
   State& s = *state_;
   if (!s.pt_regs) return s.pt_regs.error();
-  StepContext ctx{s.program.memory(), *s.pt_regs, nullptr};
-  auto saved = read_pt_regs(address, false, ctx);
+  auto saved = read_pt_regs(address, false, s.ctx);
   if (!saved) return saved.error();
   return saved->frame.regs;
 }
 
 Expected<KernelBacktrace> KernelUnwinder::from_task(const TaskInfo& task) {
-  KernelProgram& p = state_->program;
-  // __switch_to_asm pushed struct inactive_task_frame at thread.sp; its ret_addr is where the
-  // task resumes (in __schedule), its bp the frame pointer chain (arch/x86/kernel/process.h).
-  auto frame_size = p.size_of("inactive_task_frame");
-  auto ret = p.read_field(task.saved_sp, "inactive_task_frame", "ret_addr");
-  auto bp = p.read_field(task.saved_sp, "inactive_task_frame", "bp");
-  if (!frame_size || !ret || !bp) {
-    Error e = !frame_size ? frame_size.error() : !ret ? ret.error() : bp.error();
-    return e.within(fmt::format("switch frame of pid {} at {:#x}", task.pid, task.saved_sp));
-  }
-  RegisterSet regs;
-  regs.set(Reg::rip, *ret);
-  regs.set(Reg::rsp, task.saved_sp + *frame_size);
-  regs.set(Reg::rbp, *bp);
-  KernelBacktrace bt = from_registers(regs, false);
+  auto regs = switch_frame_registers(state_->program, task.saved_sp);
+  if (!regs) return regs.error().within(fmt::format("switch frame of pid {} at {:#x}", task.pid, task.saved_sp));
+  KernelBacktrace bt = from_registers(*regs, false);
   if (!bt.frames.empty()) bt.frames.front().method = "switch frame";
   return bt;
 }

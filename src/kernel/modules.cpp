@@ -1,5 +1,7 @@
 #include "krdb/kernel/modules.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "krdb/kernel/list.h"
@@ -9,6 +11,12 @@ namespace krdb {
 const ModuleRegion* ModuleInfo::region_of(uint64_t address) const {
   for (const auto& r : regions)
     if (address >= r.base && address - r.base < r.size) return &r;
+  return nullptr;
+}
+
+const ModuleSection* ModuleInfo::section(std::string_view wanted) const {
+  for (const auto& s : sections)
+    if (s.name == wanted) return &s;
   return nullptr;
 }
 
@@ -68,7 +76,86 @@ void read_sections(KernelProgram& p, ModuleInfo& m) {
   }
 }
 
+// Fields a kernel has only with some options: absent (NotFound) is not an error.
+bool absent(const Error& e) { return e.kind == ErrorKind::NotFound; }
+
+void read_orc(KernelProgram& p, ModuleInfo& m) {
+  auto ip = p.read_field(m.address, "module", "arch.orc_unwind_ip");
+  if (!ip && absent(ip.error())) return;  // !CONFIG_UNWINDER_ORC
+  auto orc = p.read_field(m.address, "module", "arch.orc_unwind");
+  auto count = p.read_field(m.address, "module", "arch.num_orcs");
+  if (!ip || !orc || !count) {
+    m.errors.push_back((!ip ? ip.error() : !orc ? orc.error() : count.error()).within("module ORC table"));
+    return;
+  }
+  if (*ip && *orc && *count) m.orc = ModuleOrc{*ip, *orc, *count};
+}
+
+void read_kallsyms(KernelProgram& p, ModuleInfo& m) {
+  auto table = p.read_field(m.address, "module", "kallsyms");
+  if (!table && absent(table.error())) return;  // !CONFIG_KALLSYMS
+  if (!table) { m.errors.push_back(table.error().within("module kallsyms")); return; }
+  if (!*table) return;
+  auto symtab = p.read_field(*table, "mod_kallsyms", "symtab");
+  auto count = p.read_field(*table, "mod_kallsyms", "num_symtab");
+  auto strtab = p.read_field(*table, "mod_kallsyms", "strtab");
+  auto typetab = p.read_field(*table, "mod_kallsyms", "typetab");
+  if (!symtab || !count || !strtab || !typetab) {
+    m.errors.push_back((!symtab ? symtab.error() : !count ? count.error() : !strtab ? strtab.error() : typetab.error())
+                           .within("module kallsyms"));
+    return;
+  }
+  m.kallsyms = ModuleKallsyms{*symtab, *strtab, *typetab, *count};
+}
+
+// The GNU build-id note of the loaded module: its .note.gnu.build-id section is allocated, so
+// sect_attrs says where it is (Elf64_Nhdr, "GNU\0", then the id).
+void read_build_id(KernelProgram& p, ModuleInfo& m) {
+  const ModuleSection* note = m.section(".note.gnu.build-id");
+  if (!note) return;
+  uint8_t header[16];
+  if (auto r = p.memory().read(note->address, header); !r) { m.errors.push_back(r.error().within("module build-id note")); return; }
+  uint32_t namesz, descsz, type;
+  std::memcpy(&namesz, header, 4); std::memcpy(&descsz, header + 4, 4); std::memcpy(&type, header + 8, 4);
+  if (namesz != 4 || type != 3 /*NT_GNU_BUILD_ID*/ || descsz == 0 || descsz > 64 || std::memcmp(header + 12, "GNU", 4) != 0) {
+    m.errors.emplace_back(ErrorKind::BadData, "not a GNU build-id note", fmt::format("module {} at {:#x}", m.name, note->address));
+    return;
+  }
+  std::vector<uint8_t> id(descsz);
+  if (auto r = p.memory().read(note->address + 16, id); !r) { m.errors.push_back(r.error().within("module build-id")); return; }
+  std::string hex;
+  for (uint8_t b : id) hex += fmt::format("{:02x}", b);
+  m.build_id = hex;
+}
+
 }  // namespace
+
+Expected<ModuleSymbol> module_symbol_at(KernelProgram& p, const ModuleInfo& m, uint64_t address) {
+  if (!m.kallsyms) return Error(ErrorKind::NotFound, "the module has no kallsyms", m.name);
+  const ModuleKallsyms& k = *m.kallsyms;
+  if (k.count > p.limits().max_module_symbols)
+    return Error(ErrorKind::BadData,
+                 fmt::format("{} kallsyms symbols, more than max_module_symbols ({})", k.count, p.limits().max_module_symbols),
+                 m.name);
+  constexpr uint64_t kSymSize = 24;  // Elf64_Sym: name u32, info u8, other u8, shndx u16, value u64, size u64
+  std::vector<uint8_t> syms(k.count * kSymSize), types(k.count);
+  if (auto r = p.memory().read(k.symtab, syms); !r) return r.error().within(m.name + " kallsyms symtab");
+  if (auto r = p.memory().read(k.typetab, types); !r) return r.error().within(m.name + " kallsyms typetab");
+  std::optional<std::pair<uint64_t, uint32_t>> best;  // value, name offset
+  for (uint64_t i = 0; i < k.count; ++i) {
+    char type = char(types[i]);
+    if (type != 't' && type != 'T') continue;
+    uint32_t name;
+    uint64_t value;
+    std::memcpy(&name, &syms[i * kSymSize], 4);
+    std::memcpy(&value, &syms[i * kSymSize + 8], 8);
+    if (value <= address && (!best || value > best->first)) best = {value, name};
+  }
+  if (!best) return Error(ErrorKind::NotFound, fmt::format("no text symbol at or below {:#x}", address), m.name);
+  auto name = p.memory().read_cstring(k.strtab + best->second, 512);
+  if (!name) return name.error().within(m.name + " kallsyms strtab");
+  return ModuleSymbol{*name, best->first};
+}
 
 ModuleList list_modules(KernelProgram& p) {
   ModuleList out;
@@ -90,6 +177,9 @@ ModuleList list_modules(KernelProgram& p) {
     m.state = p.read_field(m.address, "module", "state").value_or(99);
     read_regions(p, m);
     read_sections(p, m);
+    read_orc(p, m);
+    read_kallsyms(p, m);
+    read_build_id(p, m);
     out.modules.push_back(std::move(m));
     return true;
   });

@@ -62,27 +62,27 @@ void build_signature(PanicReport& r) {
 
 }  // namespace
 
-PanicReport analyze_panic(KernelProgram& program, KernelUnwinder& unwinder) {
+PanicReport analyze_panic(KernelProgram& program, const KernelCpus& cpus, KernelUnwinder& unwinder) {
   PanicReport r;
   auto log = read_printk(program);
   if (log) scan_log(*log, r);
   else r.problems.push_back("kernel log: " + log.error().describe());
-  auto cpu = panic_cpu(program);
-  if (!cpu) r.problems.push_back("panic_cpu: " + cpu.error().describe());
-  else if (*cpu) r.cpu = **cpu;
-  else r.problems.push_back("panic_cpu is not set: no panic() was in progress when the dump was taken");
+  r.cpu = cpus.panicking;
+  if (!r.cpu) r.problems.push_back("panic_cpu is not set: no panic() was in progress when the dump was taken");
   unsigned c = r.cpu.value_or(0);
-  if (auto curr = cpu_curr(program, c)) {
-    if (auto t = read_task(program, *curr)) r.task = *t;
+  if (const KernelCpu* cpu = cpus.cpu(c); cpu && cpu->current) {
+    if (auto t = read_task(program, *cpu->current)) r.task = *t;
     else r.problems.push_back("current task: " + t.error().describe());
   }
-  if (Dump* dump = program.dump(); dump && c < dump->cpus().size()) {
-    r.backtrace = unwinder.from_registers(dump->cpus()[c].registers);
+  if (auto regs = cpus.registers(c)) {
+    r.backtrace = unwinder.from_registers(*regs);
     for (size_t i = 0; i < r.backtrace->frames.size(); ++i)
       if (r.backtrace->frames[i].pt_regs) { r.faulting_frame = i; break; }
   } else {
-    r.problems.push_back(fmt::format("no registers for CPU {} in the dump", c));
+    r.problems.push_back(regs.error().describe());
   }
+  for (const Error& w : cpus.warnings) r.problems.push_back(w.describe());
+  for (const Error& w : unwinder.warnings()) r.problems.push_back(w.describe());
   build_signature(r);
   return r;
 }

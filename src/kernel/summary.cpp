@@ -19,30 +19,25 @@ std::optional<std::string> kernel_release(KernelProgram& program, std::vector<Er
 
 }  // namespace
 
-KernelSummary summarize_kernel(KernelProgram& program, std::span<const RegisterSet> cpu_registers) {
+KernelSummary summarize_kernel(KernelProgram& program, const KernelCpus& cpus) {
   KernelSummary s;
   s.kaslr_offset = program.kaslr_offset();
   s.release = kernel_release(program, s.errors);
-  std::optional<unsigned> panicking;
-  if (auto p = panic_cpu(program)) panicking = *p;
-  else s.errors.push_back(p.error());
-  unsigned ncpus = 0;
-  if (auto n = possible_cpus(program)) ncpus = *n;
-  else s.errors.push_back(n.error());
-  ncpus = std::max<unsigned>(ncpus, unsigned(cpu_registers.size()));
-  for (unsigned cpu = 0; cpu < ncpus; ++cpu) {
+  s.cpu_numbering = to_string(cpus.numbering);
+  for (const KernelCpu& cpu : cpus.cpus) {
     CpuSummary c;
-    c.index = cpu;
-    if (cpu < cpu_registers.size() && cpu_registers[cpu].has(Reg::rip)) c.pc = cpu_registers[cpu].pc();
-    if (auto curr = cpu_curr(program, cpu)) {
-      if (auto t = read_task(program, *curr)) c.task = *t;
+    c.index = cpu.cpu;
+    c.online = cpu.online;
+    if (cpu.registers && cpu.registers->has(Reg::rip)) c.pc = cpu.registers->pc();
+    c.missing = cpu.missing;
+    if (cpu.current) {
+      if (auto t = read_task(program, *cpu.current)) c.task = *t;
       else s.errors.push_back(t.error());
-    } else {
-      s.errors.push_back(curr.error());
     }
-    c.panicking = panicking && *panicking == cpu;
+    c.panicking = cpu.panicking;
     s.cpus.push_back(std::move(c));
   }
+  for (const Error& w : cpus.warnings) s.errors.push_back(w);
   ModuleList modules = list_modules(program);
   s.modules = modules.modules.size();
   if (modules.truncated) s.errors.push_back(*modules.truncated);

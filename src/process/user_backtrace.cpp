@@ -6,11 +6,11 @@
 
 #include <filesystem>
 
-#include "krdb/base/walk_guard.h"
 #include "krdb/dwarf/cfi.h"
 #include "krdb/dwarf/debug_info.h"
 #include "krdb/unwind/cfi_step.h"
 #include "krdb/unwind/frame_step.h"
+#include "krdb/unwind/walker.h"
 
 namespace krdb {
 
@@ -40,7 +40,7 @@ std::optional<uint64_t> load_bias(const ElfFile& elf, const CoreMapping& m) {
 
 }  // namespace
 
-struct UserUnwinder::State {
+struct UserUnwinder::State final : StackSource {
   UserCore& core;
   UserBacktraceOptions options;
   std::map<std::string, std::unique_ptr<Image>> images;  // by mapped path; null = cannot open
@@ -89,6 +89,14 @@ struct UserUnwinder::State {
     return img;
   }
 
+  State(UserCore& c, UserBacktraceOptions o) : core(c), options(std::move(o)) {}
+
+  void symbolize(Frame& f) override { f.where = symbolize(f, image_of(f.pc)); }
+
+  Expected<StepResult> step(const UnwindFrame& frame, const Frame& shown) override {
+    return step(frame, shown, image_of(shown.pc));
+  }
+
   AddressInfo symbolize(Frame& f, Image* img) {
     uint64_t lookup = lookup_address(f);
     AddressInfo ai;
@@ -115,40 +123,14 @@ struct UserUnwinder::State {
 };
 
 UserUnwinder::UserUnwinder(UserCore& core, UserBacktraceOptions options)
-    : state_(std::make_unique<State>(State{core, std::move(options), {}, {}})) {}
+    : state_(std::make_unique<State>(core, std::move(options))) {}
 UserUnwinder::~UserUnwinder() = default;
 
 const std::vector<Error>& UserUnwinder::warnings() const { return state_->warnings; }
 
 Backtrace UserUnwinder::backtrace(const CoreThread& thread) {
-  State& s = *state_;
-  Backtrace bt;
-  UnwindFrame frame{thread.registers, true};
-  std::string method = "thread";
-  WalkGuard guard("user stack", s.options.limits.max_frames);
-  for (;;) {
-    Frame f = frame_of(frame, method);
-    Image* img = s.image_of(f.pc);
-    f.where = s.symbolize(f, img);
-    fix_symbol_offset(f);
-    bt.frames.push_back(std::move(f));
-    if (!guard.step(frame.regs.sp() * 31 + frame.regs.pc())) {
-      bt.end = guard.reason()->describe();
-      return bt;
-    }
-    auto step = s.step(frame, bt.frames.back(), img);
-    if (!step) {
-      bt.end = step.error().describe();
-      return bt;
-    }
-    if (step->end != StackEnd::None) {
-      bt.end = step->end == StackEnd::ZeroPc ? "end of stack (no return address)" : to_string(step->end);
-      bt.complete = true;
-      return bt;
-    }
-    method = step->method == StepMethod::Cfi ? "cfi" : "fp";
-    frame = step->frame;
-  }
+  return walk_stack(*state_, UnwindFrame{thread.registers, true}, "thread", "user stack",
+                    state_->options.limits.max_frames);
 }
 
 }  // namespace krdb

@@ -1,5 +1,7 @@
 #include "krdb/report/kernel_report.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace krdb {
@@ -71,10 +73,15 @@ nlohmann::json modules_to_json(const ModuleList& list) {
 std::string format_summary(const KernelSummary& s) {
   std::string out = fmt::format("kernel     {}\n", s.release.value_or("? (init_uts_ns unreadable)"));
   out += fmt::format("KASLR      offset {:#x}\n", s.kaslr_offset);
+  out += fmt::format("CPUs       {} (registers by {})\n", s.cpus.size(), s.cpu_numbering);
+  bool panicked = std::any_of(s.cpus.begin(), s.cpus.end(), [](const CpuSummary& c) { return c.panicking; });
   for (const auto& c : s.cpus) {
     std::string pc = c.pc ? fmt::format("pc {:#018x}  ", *c.pc) : "";
     std::string task = c.task ? fmt::format("pid {} ({})", c.task->pid, c.task->comm) : "task ?";
-    out += fmt::format("CPU {:<3}    {}{}{}\n", c.index, pc, task, c.panicking ? "  ← panicked here" : "");
+    // panic() takes the other CPUs offline when it stops them (stop_this_cpu): say so.
+    std::string note = c.online == false ? (panicked ? "  (offline: stopped by the panic)" : "  (offline)")
+                     : c.missing ? "  (no registers: " + *c.missing + ")" : "";
+    out += fmt::format("CPU {:<3}    {}{}{}{}\n", c.index, pc, task, c.panicking ? "  ← panicked here" : "", note);
   }
   out += fmt::format("modules    {}\n", s.modules ? std::to_string(*s.modules) : "?");
   if (s.log_records) out += fmt::format("log        {} records (krdb dmesg)\n", *s.log_records);
@@ -86,10 +93,13 @@ nlohmann::json summary_to_json(const KernelSummary& s) {
   nlohmann::json j;
   j["osrelease"] = s.release ? nlohmann::json(*s.release) : nlohmann::json(nullptr);
   j["kaslr_offset"] = fmt::format("{:#x}", s.kaslr_offset);
+  j["cpu_numbering"] = s.cpu_numbering;
   j["cpus"] = nlohmann::json::array();
   for (const auto& c : s.cpus) {
     nlohmann::json cj = {{"cpu", c.index}, {"panicking", c.panicking}};
+    if (c.online) cj["online"] = *c.online;
     if (c.pc) cj["pc"] = fmt::format("{:#x}", *c.pc);
+    if (c.missing) cj["missing_registers"] = *c.missing;
     if (c.task) cj["task"] = {{"pid", c.task->pid}, {"comm", c.task->comm}};
     j["cpus"].push_back(cj);
   }

@@ -240,7 +240,7 @@ const char* to_string(StackEnd end) {
     case StackEnd::None: return "none";
     case StackEnd::OrcEndOfStack: return "ORC end of stack";
     case StackEnd::UserMode: return "entered from user mode";
-    case StackEnd::ZeroPc: return "next pc is 0";
+    case StackEnd::ZeroPc: return "end of stack (the next return address is 0)";
     case StackEnd::NullFramePointer: return "frame pointer is 0";
   }
   return "?";

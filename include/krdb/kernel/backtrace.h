@@ -1,12 +1,18 @@
-// Kernel backtraces across C, Rust and exception frames: the walker that chains unwind steps
-// (ORC when the vmlinux has .orc_unwind, else frame pointers), crosses struct pt_regs frames and
-// names the trap, and symbolizes every frame with its inlined callers and language.
+// Kernel backtraces across C, Rust and exception frames: the kernel's StackSource for the one
+// walker (unwind/walker.h). Each step is by ORC where the pc's code has a table — the vmlinux's
+// .orc_unwind, or a module's own table read from struct module in memory (from its .ko when
+// memory lacks it) — else by the vmlinux's .debug_frame (DWARF CFI), else by frame pointers;
+// struct pt_regs frames are crossed and the trap named. Every frame is symbolized with its
+// inlined callers and language.
 // Contract:
 // - Bounded by Limits::max_frames and a WalkGuard on (sp, pc): a corrupt stack ends the trace
 //   with `end` saying why; frames read so far are kept.
 // - struct pt_regs and struct inactive_task_frame layouts come from DWARF (KernelProgram).
-// - Module frames are named "[module] +offset" unless the module's .ko is given, then they get
-//   its DWARF like vmlinux frames.
+// - Module frames: the module's DWARF when its file is given or found (module_files.h, build-id
+//   checked), else its kallsyms in memory (`name+off [module]`), else `[module] MOD_TEXT+off`.
+//   A pc in no loaded module and not in vmlinux is named `[unknown module]`, never guessed.
+// - An ORC kernel whose module table cannot be read says so in warnings() and those frames are
+//   found by the kernel's own frame-pointer guess (method "guess"), never silently.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +34,9 @@ using KernelFrame = Frame;
 using KernelBacktrace = Backtrace;
 
 struct BacktraceOptions {
-  std::map<std::string, std::string> module_files;  // module name -> .ko path
+  std::map<std::string, std::string> module_files;  // module name -> .ko path (--module)
+  std::vector<std::string> module_dirs;             // searched for modules (--modules DIR)
+  bool system_module_dirs = true;                   // also /lib/modules/<release>, /usr/lib/debug/…
   // Without ORC, frames are unwound by the vmlinux's .debug_frame where it covers the pc and by
   // frame pointers elsewhere; false keeps to frame pointers (to compare, or distrust the CFI).
   bool use_cfi = true;
@@ -41,8 +49,10 @@ class KernelUnwinder {
   // From a CPU's registers at the crash (dump NT_PRSTATUS / QEMU state, or a live thread).
   // `exact`: the pc is where execution was (CPU state), not a return address.
   KernelBacktrace from_registers(const RegisterSet& regs, bool exact = true);
-  // From a task: its CPU's registers when it was running there (pass them), else its switch frame.
+  // From a sleeping task's switch frame (every register __switch_to_asm saved).
   Expected<KernelBacktrace> from_task(const TaskInfo& task);
+  // Module files used and problems met so far (stale files, unreadable module tables), each once.
+  std::vector<Error> warnings() const;
   // The registers a pt_regs holds (to restart from the interrupted context).
   Expected<RegisterSet> pt_regs_registers(uint64_t address);
   const char* method_name() const;  // "ORC" or "frame pointers"

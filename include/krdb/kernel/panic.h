@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "krdb/kernel/backtrace.h"
+#include "krdb/kernel/cpus.h"
 #include "krdb/kernel/printk.h"
 #include "krdb/kernel/tasks.h"
 
@@ -34,6 +35,6 @@ struct PanicReport {
   std::vector<std::string> problems;
 };
 
-PanicReport analyze_panic(KernelProgram& program, KernelUnwinder& unwinder);
+PanicReport analyze_panic(KernelProgram& program, const KernelCpus& cpus, KernelUnwinder& unwinder);
 
 }  // namespace krdb

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "krdb/kernel/cpus.h"
 #include "krdb/kernel/program.h"
 #include "krdb/kernel/tasks.h"
 #include "krdb/target/registers.h"
@@ -20,7 +21,9 @@ namespace krdb {
 
 struct CpuSummary {
   unsigned index = 0;
+  std::optional<bool> online;
   std::optional<uint64_t> pc;     // from the dump's NT_PRSTATUS or the live thread
+  std::optional<std::string> missing;  // why the CPU has no registers
   std::optional<TaskInfo> task;   // rq->curr
   bool panicking = false;
 };
@@ -28,13 +31,13 @@ struct CpuSummary {
 struct KernelSummary {
   std::optional<std::string> release;  // init_uts_ns.name.release
   uint64_t kaslr_offset = 0;
+  std::string cpu_numbering;     // how register records were assigned to CPUs (cpus.h)
   std::vector<CpuSummary> cpus;
   std::optional<size_t> modules;
   std::optional<size_t> log_records;
   std::vector<Error> errors;
 };
 
-// `cpu_registers[i]` are CPU i's registers when known (dump notes, live threads); may be empty.
-KernelSummary summarize_kernel(KernelProgram& program, std::span<const RegisterSet> cpu_registers);
+KernelSummary summarize_kernel(KernelProgram& program, const KernelCpus& cpus);
 
 }  // namespace krdb

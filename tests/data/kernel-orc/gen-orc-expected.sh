@@ -5,7 +5,6 @@
 #                                     (the last of duplicates) and the next distinct address;
 #                                     the first entry of every distinct kind, every address
 #                                     with duplicate entries, and every 200th entry.
-#   rust_crashme_ko.nodebug.ko.xz     the ORC build of the rust_crashme_ko module, debug stripped
 #   rust_crashme_ko.orc-expected.txt  `objtool --dump` of it (section+offset: entry), complete
 # usage: gen-orc-expected.sh [KERNEL_BUILD_DIR]   (default /work/kfx/build-orc, the tree that
 #        KRDB_FIXTURE_UNWINDER=orc scripts/kernel-fixture/build.sh leaves)
@@ -13,11 +12,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-/work/kfx/build-orc}
 objtool=$build/tools/objtool/objtool
-vmlinux=$build/vmlinux.nodebug
-want=$(sed -n 's/^  \([0-9a-f]\{64\}\)  vmlinux.nodebug$/\1/p' "$here/MANIFEST")
-[ "$(sha256sum "$vmlinux" | cut -d' ' -f1)" = "$want" ] || { echo "$vmlinux is not the MANIFEST's" >&2; exit 1; }
+want=$(sed -n 's/^  \([0-9a-f]\{64\}\)  vmlinux$/\1/p' "$here/MANIFEST")
+[ "$(sha256sum "$build/vmlinux" | cut -d' ' -f1)" = "$want" ] || { echo "$build/vmlinux is not the MANIFEST's" >&2; exit 1; }
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# The same stripped copy scripts/unpack-test-data.sh makes for the tests.
+vmlinux=$tmp/vmlinux.nodebug
+objcopy --strip-debug "$build/vmlinux" "$vmlinux"
 "$objtool" --dump "$vmlinux" > "$tmp/dump"
 {
   echo "# objtool --dump $(basename "$vmlinux") sampled by gen-orc-expected.sh: ip next_ip entry"
@@ -33,9 +34,8 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 } > "$here/orc-expected.txt"
 
 objcopy --strip-debug "$build/samples/rust/rust_crashme_ko.ko" "$tmp/ko"
-xz -9 -c "$tmp/ko" > "$here/rust_crashme_ko.nodebug.ko.xz"
 {
   echo "# objtool --dump rust_crashme_ko.nodebug.ko (ORC build), by gen-orc-expected.sh"
   "$objtool" --dump "$tmp/ko"
 } > "$here/rust_crashme_ko.orc-expected.txt"
-wc -c "$here/orc-expected.txt" "$here/rust_crashme_ko.nodebug.ko.xz" "$here/rust_crashme_ko.orc-expected.txt"
+wc -c "$here/orc-expected.txt" "$here/rust_crashme_ko.orc-expected.txt"
