@@ -31,6 +31,22 @@ constexpr uint64_t kMaxCpus = 8192;
 constexpr uint64_t kCr4La57 = 1u << 12;                    // 5-level paging enabled
 constexpr uint64_t kCr3TableMask = 0x000ffffffffff000ull;  // drops PCID and the no-flush bit
 
+
+// QEMU's dump-guest-memory -z (and libvirt's kdump formats) write a diskdump header whose
+// utsname holds only `machine`; libkdumpfile 0.5.1 then leaves the architecture unset (measured
+// on QEMU 7.2's files). Read the header's utsname.machine ourselves: struct disk_dump_header
+// starts with signature[8], header_version (int), then struct new_utsname (six 65-byte fields:
+// sysname nodename release version machine domainname), so `machine` is at 12 + 4 * 65.
+std::optional<std::string> diskdump_machine(int fd) {
+  constexpr off_t kMachineOffset = 12 + 4 * 65;
+  char header[8] = {};
+  char machine[65] = {};
+  if (pread(fd, header, sizeof header, 0) != ssize_t(sizeof header) || std::memcmp(header, "KDUMP   ", 8) != 0)
+    return std::nullopt;
+  if (pread(fd, machine, sizeof machine - 1, kMachineOffset) <= 0) return std::nullopt;
+  return std::string(machine);
+}
+
 }  // namespace
 
 Dump::~Dump() {
@@ -63,6 +79,10 @@ Expected<std::unique_ptr<Dump>> Dump::open(const std::string& path) {
   // libkdumpfile mmaps the file by default and then faults (SIGBUS) on a truncated dump whose
   // headers point past the end of the file (measured with 0.5.1): read(2) turns that into errors.
   kdump_set_number_attr(d->ctx_, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
+  // Before the open: libkdumpfile decodes the NT_PRSTATUS notes while opening, and only for a
+  // known architecture (a QEMU kdump's notes are lost otherwise; see diskdump_machine()).
+  if (auto machine = diskdump_machine(d->fd_); machine && *machine == KDUMP_ARCH_X86_64)
+    kdump_set_string_attr(d->ctx_, KDUMP_ATTR_ARCH_NAME, KDUMP_ARCH_X86_64);
   kdump_status s = kdump_open_fd(d->ctx_, d->fd_);
   if (s != KDUMP_OK)
     return Error(error_kind(s), "not a crash dump libkdumpfile can read: " + last_error(d->ctx_, s), path);

@@ -139,6 +139,10 @@ std::optional<SymbolMatch> ElfFile::symbol_at(uint64_t address) const {
   }
   // In no sized symbol: an assembly label (unsized), alignment padding, or a return address just
   // after a noreturn call at a function's end: the nearest preceding symbol, as addr2line does.
+  return nearest_symbol(address);
+}
+
+std::optional<SymbolMatch> ElfFile::nearest_symbol(uint64_t address) const {
   auto prev = std::upper_bound(symbols_.begin(), symbols_.end(), address,
                                [](uint64_t a, const ElfSymbol& s) { return a < s.address; });
   if (prev != symbols_.begin()) {
@@ -149,7 +153,7 @@ std::optional<SymbolMatch> ElfFile::symbol_at(uint64_t address) const {
     uint16_t index = prev->section;
     if (index >= 1 && index <= sections_.size()) {
       const ElfSection& s = sections_[index - 1];
-      if (type_ == 1 /*ET_REL*/ || (address >= s.address && address - s.address < s.size))
+      if (type_ == ET_REL || (address >= s.address && address - s.address < s.size))
         return SymbolMatch{&*prev, address - prev->address};
     }
   }

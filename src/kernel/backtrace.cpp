@@ -218,6 +218,12 @@ struct KernelUnwinder::State final : StackSource {
       AddressInfo ai = program.debug_info().symbolize(file);
       if (ai.frames.empty() && ai.symbol && ai.language == Language::Unknown)
         ai.language = guess_kernel_language(*ai.symbol);
+      // Named as the oops names it (kallsyms): a label inside the function wins
+      // (entry_SYSCALL_64_after_hwframe+0x4b, not entry_SYSCALL_64+0xac).
+      if (auto label = elf.nearest_symbol(file); label && ai.symbol && label->offset < ai.symbol_offset) {
+        ai.symbol = label->symbol->name;
+        ai.symbol_offset = label->offset;
+      }
       if (ai.symbol || !ai.frames.empty()) { ai.address = f.pc; f.where = std::move(ai); return; }
     }
     f.where = AddressInfo{};

@@ -1,6 +1,8 @@
 #include "krdb/kernel/modules.h"
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -141,20 +143,29 @@ Expected<ModuleSymbol> module_symbol_at(KernelProgram& p, const ModuleInfo& m, u
   std::vector<uint8_t> syms(k.count * kSymSize), types(k.count);
   if (auto r = p.memory().read(k.symtab, syms); !r) return r.error().within(m.name + " kallsyms symtab");
   if (auto r = p.memory().read(k.typetab, types); !r) return r.error().within(m.name + " kallsyms typetab");
-  std::optional<std::pair<uint64_t, uint32_t>> best;  // value, name offset
+  // As the kernel's find_kallsyms_symbol(): the highest defined symbol at or below the address,
+  // skipping unnamed and mapping symbols (".L…", "L0…", "$…"). Candidates are tried from the
+  // highest down, reading names only as needed.
+  std::vector<std::pair<uint64_t, uint32_t>> below;  // value, name offset
   for (uint64_t i = 0; i < k.count; ++i) {
     char type = char(types[i]);
-    if (type != 't' && type != 'T') continue;
+    if (type == 'U' || type == 'u') continue;  // undefined
     uint32_t name;
+    uint16_t shndx;
     uint64_t value;
     std::memcpy(&name, &syms[i * kSymSize], 4);
+    std::memcpy(&shndx, &syms[i * kSymSize + 6], 2);
     std::memcpy(&value, &syms[i * kSymSize + 8], 8);
-    if (value <= address && (!best || value > best->first)) best = {value, name};
+    if (shndx != 0 && name != 0 && value <= address) below.emplace_back(value, name);
   }
-  if (!best) return Error(ErrorKind::NotFound, fmt::format("no text symbol at or below {:#x}", address), m.name);
-  auto name = p.memory().read_cstring(k.strtab + best->second, 512);
-  if (!name) return name.error().within(m.name + " kallsyms strtab");
-  return ModuleSymbol{*name, best->first};
+  std::sort(below.begin(), below.end(), std::greater<>());
+  for (const auto& [value, offset] : below) {
+    auto name = p.memory().read_cstring(k.strtab + offset, 512);
+    if (!name) return name.error().within(m.name + " kallsyms strtab");
+    bool mapping = name->empty() || name->starts_with(".L") || name->starts_with("L0") || name->starts_with("$");
+    if (!mapping) return ModuleSymbol{*name, value};
+  }
+  return Error(ErrorKind::NotFound, fmt::format("no symbol at or below {:#x}", address), m.name);
 }
 
 ModuleList list_modules(KernelProgram& p) {

@@ -8,7 +8,10 @@ Checks, for the panicking CPU's trace:
 - language markers: the Rust frames behind the exception are tagged Rust, the C helper
   rust_crashme_c_walk C, and the trace changes language C→Rust and Rust→C;
 - krdb shows what the kernel's trace omits: the frames above the exception (panic, die, …)
-  and inlined frames (with --inlined-required).
+  and inlined frames (with --inlined-required);
+- module frames (the oops' `[module]` entries): with --module-dwarf NAME every frame of NAME has
+  a source line from the .ko's DWARF; with --module-kallsyms NAME every frame of NAME is named
+  from the dump's kallsyms alone (a symbol, no source line).
 """
 import argparse
 import json
@@ -42,11 +45,18 @@ def main():
     ap.add_argument("--no-cfi", action="store_true", help="pass --no-cfi: frame pointers only")
     ap.add_argument("--methods", help="comma-separated unwind methods that must each find a frame "
                     "(fp, cfi, orc, pt_regs); any other step method is a failure")
+    ap.add_argument("--trap", default="invalid opcode", help="the exception the oops reports")
+    ap.add_argument("--arg", action="append", default=[], help="passed on to krdb bt (repeatable)")
+    ap.add_argument("--module-dwarf", help="module whose frames must have DWARF source lines")
+    ap.add_argument("--module-kallsyms", help="module whose frames must be named from kallsyms alone")
     args = ap.parse_args()
     rip, trace = kernel_trace(args.serial)
     out = subprocess.run([args.krdb, "bt", "-s", args.vmlinux, "-c", args.core, "--format", "json"]
-                         + (["--no-cfi"] if args.no_cfi else []),
+                         + (["--no-cfi"] if args.no_cfi else []) + args.arg,
                          capture_output=True, text=True)
+    if out.returncode != 0 or not out.stdout.strip():
+        print(f"krdb bt failed (exit {out.returncode}):\n{out.stderr}")
+        return 1
     bt = json.loads(out.stdout)[0]
     frames = bt["frames"]
     method_fails = []
@@ -65,8 +75,19 @@ def main():
         except ValueError:
             fails.append(f"kernel frame {name} missing (or out of order) in krdb's trace")
     traps = [f.get("trap", "") for f in frames if f.get("trap")]
-    if not any("invalid opcode" in t for t in traps):
-        fails.append(f"no invalid-opcode exception frame crossed (traps: {traps})")
+    if not any(args.trap in t for t in traps):
+        fails.append(f"no {args.trap} exception frame crossed (traps: {traps})")
+    for name, want_lines in ((args.module_dwarf, True), (args.module_kallsyms, False)):
+        if not name:
+            continue
+        mod = [f for f in frames if f.get("module") == name]
+        if not mod:
+            fails.append(f"no frame of module {name}")
+        for f in mod:
+            has_line = any("location" in fi for fi in f["frames"])
+            if has_line != want_lines or not f.get("symbol", "").strip() or f["symbol"].startswith("["):
+                fails.append(f"module frame {f.get('symbol')} at {f['pc']}: "
+                             f"{'no source line' if want_lines else 'a source line or no kallsyms name'}")
     crossed = next((i for i, f in enumerate(frames) if "pt_regs" in f), None)
     if crossed is None or symbols[crossed] != rip:
         fails.append("the frame after the exception is not the oops' RIP function")

@@ -64,6 +64,10 @@ class ElfFile {
   // padding after a function) when the address is inside that symbol's section; nullopt
   // otherwise.
   std::optional<SymbolMatch> symbol_at(uint64_t address) const;
+  // The highest symbol at or below `address` in the same section, sized or not: what the
+  // kernel's kallsyms names an address by (an assembly label inside a function wins, e.g.
+  // entry_SYSCALL_64_after_hwframe inside entry_SYSCALL_64).
+  std::optional<SymbolMatch> nearest_symbol(uint64_t address) const;
   // For relocatable files, whose symbol values are section offsets: the symbol of section
   // `section_index` that contains `offset` (else the nearest preceding one in that section).
   std::optional<SymbolMatch> symbol_in_section(uint32_t section_index, uint64_t offset) const;

@@ -87,7 +87,7 @@ TEST_CASE("unwind: vmlinux ORC table equals objtool --dump", "[unwind][orc]") {
   auto expected = vmlinux_expectations(total);
   REQUIRE(expected.size() > 500);
   const OrcTable& t = orc_table();
-  CHECK(total == 126993);
+  CHECK(total > 100000);  // objtool's entry count (the file's "# entries" line)
   CHECK(t.size() == total);
   for (const auto& e : expected) {
     INFO(std::hex << e.ip);
@@ -195,15 +195,18 @@ TEST_CASE("unwind: module ORC with relocations equals objtool --dump", "[unwind]
   auto t = OrcTable::from_module(*ko, where);
   REQUIRE(t);
   std::multiset<std::string> want, got;
+  size_t init_entries = 0;
   for (const auto& line : data_lines(kOrcDir + "/rust_crashme_ko.orc-expected.txt")) {
     if (line.empty() || line[0] == '#') continue;
+    init_entries += line.starts_with(".init.text+");
     auto plus = line.find('+'), colon = line.find(':');
     uint64_t ip = bases.at(line.substr(0, plus)) +
                   std::stoull(line.substr(plus + 1, colon - plus - 1), nullptr, 16);
     want.insert(fmt_hex(ip) + " " + line.substr(colon + 1));
   }
   for (const auto& r : t->rows()) got.insert(fmt_hex(r.ip) + " " + format_orc_entry(r.entry));
-  CHECK(want.size() == 102);
+  CHECK(want.size() > 50);
+  CHECK(init_entries > 0);
   CHECK(got == want);
   CHECK(t->dropped() == 0);
   for (size_t i = 1; i < t->rows().size(); ++i) CHECK(t->rows()[i - 1].ip <= t->rows()[i].ip);
@@ -214,8 +217,8 @@ TEST_CASE("unwind: module ORC with relocations equals objtool --dump", "[unwind]
     };
     auto t2 = OrcTable::from_module(*ko, no_init);
     REQUIRE(t2);
-    CHECK(t2->dropped() == 6);
-    CHECK(t2->size() == 96);
+    CHECK(t2->dropped() == init_entries);
+    CHECK(t2->size() == want.size() - init_entries);
   }
 }
 
