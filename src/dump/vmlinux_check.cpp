@@ -30,16 +30,7 @@ Error mismatch(const std::string& vmlinux, const std::string& what, const std::s
 
 // linux_banner as stored in the vmlinux file.
 Expected<std::string> banner_in_file(const ElfFile& vmlinux) {
-  const ElfSymbol* sym = vmlinux.symbol_named("linux_banner");
-  if (!sym) return Error(ErrorKind::NotFound, "vmlinux has no linux_banner symbol", vmlinux.path());
-  for (const ElfSection& sec : vmlinux.sections()) {
-    if (sec.type == SHT_NOBITS || sym->address < sec.address || sym->address - sec.address >= sec.size)
-      continue;
-    auto data = vmlinux.section_data(sec).subspan(sym->address - sec.address);
-    std::string text(reinterpret_cast<const char*>(data.data()), std::min<size_t>(data.size(), kMaxBannerBytes));
-    return text.substr(0, text.find('\0'));
-  }
-  return Error(ErrorKind::NotFound, "linux_banner is in no section with contents", vmlinux.path());
+  return vmlinux.symbol_string("linux_banner", kMaxBannerBytes);
 }
 
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }

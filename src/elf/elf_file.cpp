@@ -171,6 +171,19 @@ std::optional<SymbolMatch> ElfFile::symbol_in_section(uint32_t section_index, ui
   return std::nullopt;
 }
 
+Expected<std::string> ElfFile::symbol_string(const std::string& name, size_t max_bytes) const {
+  const ElfSymbol* sym = symbol_named(name);
+  if (!sym) return Error(ErrorKind::NotFound, "no symbol " + name, path());
+  for (const ElfSection& sec : sections()) {
+    if (sec.type == SHT_NOBITS || sym->address < sec.address || sym->address - sec.address >= sec.size)
+      continue;
+    auto data = section_data(sec).subspan(sym->address - sec.address);
+    std::string text(reinterpret_cast<const char*>(data.data()), std::min<size_t>(data.size(), max_bytes));
+    return text.substr(0, text.find('\0'));
+  }
+  return Error(ErrorKind::NotFound, name + " is in no section with contents", path());
+}
+
 const ElfSymbol* ElfFile::symbol_named(const std::string& name) const {
   for (const auto& s : symbols_)
     if (s.name == name) return &s;

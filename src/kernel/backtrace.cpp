@@ -85,6 +85,8 @@ struct KernelUnwinder::State final : StackSource {
   State(KernelProgram& p, BacktraceOptions o)
       : program(p), options(std::move(o)), ctx{p.memory(), pt_regs_storage, nullptr} {
     if (auto t = OrcTable::from_vmlinux(p.debug_info().elf())) orc = std::move(*t);
+    else if (t.error().kind != ErrorKind::NotFound)  // a table krdb cannot use: say so, never quietly
+      warn(t.error().within("the vmlinux's ORC table is not used: frames are found by CFI or frame pointers"));
     if (!orc && options.use_cfi)
       if (auto c = CallFrameInfo::open(p.debug_info().elf(), nullptr); c && !(*c)->empty()) cfi = std::move(*c);
     pt_regs = read_pt_regs_layout();
@@ -158,7 +160,7 @@ struct KernelUnwinder::State final : StackSource {
       auto table = OrcTable::from_module(ko->elf(), [&](std::string_view name) -> std::optional<uint64_t> {
         const ModuleSection* s = m.section(name);
         return s ? std::optional<uint64_t>(s->address) : std::nullopt;
-      });
+      }, orc->format());
       if (table) { it->second = std::move(*table); return &*it->second; }
       warn(table.error().within("module " + m.name));
     }
@@ -174,7 +176,8 @@ struct KernelUnwinder::State final : StackSource {
     std::vector<uint8_t> ips(o.count * 4), entries(o.count * OrcEntry::kSize);
     if (auto r = program.memory().read(o.ip, ips); !r) return r.error().within(source);
     if (auto r = program.memory().read(o.orc, entries); !r) return r.error().within(source);
-    return OrcTable::from_sections(ips, o.ip, entries, source);
+    // A module's table has the format of its kernel's (the same orc_types.h).
+    return OrcTable::from_sections(ips, o.ip, entries, source, orc->format());
   }
 
   std::optional<OrcRow> orc_lookup(uint64_t address) {

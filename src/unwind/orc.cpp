@@ -48,15 +48,17 @@ Expected<void> check_sizes(size_t ip_size, size_t orc_size, const std::string& s
   return {};
 }
 
-// A .orc_header that does not name the 6.4+ layout means entries this code would misread.
-Expected<void> check_header(const ElfFile& file) {
+// The format a .orc_header names: only the 6.4+ hash is known (older kernels have no header).
+Expected<std::optional<OrcFormat>> header_format(const ElfFile& file) {
+  if (!file.section(".orc_header")) return std::optional<OrcFormat>();
   auto header = file.section_data(".orc_header");
-  if (!file.section(".orc_header")) return {};
-  if (header.size() == kOrcHashV64.size() &&
-      std::equal(header.begin(), header.end(), kOrcHashV64.begin()))
-    return {};
+  if (header.size() == kOrcHashV64.size() && std::equal(header.begin(), header.end(), kOrcHashV64.begin()))
+    return std::optional<OrcFormat>(OrcFormat::V3);
+  std::string hex;
+  for (uint8_t b : header.first(std::min<size_t>(header.size(), 20))) hex += fmt::format("{:02x}", b);
   return Error(ErrorKind::Unsupported,
-               "ORC layout is not the one of Linux 6.4+ (.orc_header hash differs)",
+               fmt::format("unknown ORC format: .orc_header hash {} is not the one of Linux 6.4+ "
+                           "(orc_types.h changed; krdb cannot decode this table)", hex),
                file.path() + ": .orc_header");
 }
 
@@ -66,7 +68,7 @@ Expected<void> need_orc_sections(const ElfFile& file) {
                  "no .orc_unwind/.orc_unwind_ip sections (kernel built without "
                  "CONFIG_UNWINDER_ORC?)",
                  file.path());
-  return check_header(file);
+  return {};
 }
 
 bool is_terminator(const OrcEntry& e) { return e.type == uint8_t(OrcType::Undefined); }
@@ -184,16 +186,66 @@ Expected<std::optional<uint64_t>> relocated_ip(const ElfFile& file, const Rela& 
 
 }  // namespace
 
-OrcEntry OrcEntry::decode(std::span<const uint8_t> b) {
+OrcEntry OrcEntry::decode(std::span<const uint8_t> b, OrcFormat format) {
   OrcEntry e;
   std::memcpy(&e.sp_offset, b.data(), 2);
   std::memcpy(&e.bp_offset, b.data() + 2, 2);
-  // Little-endian bitfields after the offsets: sp_reg:4 bp_reg:4 | type:3 signal:1 (4 unused).
+  // Little-endian bitfields after the offsets: sp_reg:4 bp_reg:4 in byte 4, then the type bits.
   e.sp_reg = b[4] & 0xf;
   e.bp_reg = b[4] >> 4;
-  e.type = b[5] & 0x7;
-  e.signal = (b[5] >> 3) & 1;
+  if (format == OrcFormat::V3) {  // type:3 signal:1
+    e.type = b[5] & 0x7;
+    e.signal = (b[5] >> 3) & 1;
+    return e;
+  }
+  // V1: type:2 end:1; V2: type:2 signal:1 end:1. Their CALL/REGS/REGS_PARTIAL (0..2) are V3's
+  // 2..4; "no entry" and "end of stack" were sp_reg UNDEFINED without / with `end`.
+  bool end = format == OrcFormat::V1 ? (b[5] >> 2) & 1 : (b[5] >> 3) & 1;
+  e.signal = format == OrcFormat::V2 && ((b[5] >> 2) & 1);
+  if (e.sp_reg == uint8_t(OrcReg::Undefined))
+    e.type = uint8_t(end ? OrcType::EndOfStack : OrcType::Undefined);
+  else
+    e.type = uint8_t((b[5] & 0x3) + uint8_t(OrcType::Call));
   return e;
+}
+
+const char* to_string(OrcFormat format) {
+  switch (format) {
+    case OrcFormat::V1: return "ORC v1 (Linux up to 6.2)";
+    case OrcFormat::V2: return "ORC v2 (Linux 6.3)";
+    case OrcFormat::V3: return "ORC v3 (Linux 6.4+)";
+  }
+  return "?";
+}
+
+Expected<OrcFormat> orc_format_for_release(std::string_view release) {
+  unsigned major = 0, minor = 0;
+  size_t i = 0;
+  auto number = [&](unsigned& out) {
+    size_t start = i;
+    while (i < release.size() && i - start < 4 && release[i] >= '0' && release[i] <= '9') out = out * 10 + unsigned(release[i++] - '0');
+    return i > start;
+  };
+  if (!number(major) || i >= release.size() || release[i++] != '.' || !number(minor))
+    return Error(ErrorKind::BadData, fmt::format("not a kernel release: '{}'", release));
+  if (major < 6 || (major == 6 && minor <= 2)) return OrcFormat::V1;
+  if (major == 6 && minor == 3) return OrcFormat::V2;
+  return OrcFormat::V3;
+}
+
+Expected<OrcFormat> orc_format_of(const ElfFile& file, std::optional<OrcFormat> kernel) {
+  KRDB_TRY(header, header_format(file));
+  if (header) return *header;
+  // "Linux version 6.1.119 (…" in the vmlinux.
+  if (auto banner = file.symbol_string("linux_banner", 256); banner && banner->starts_with("Linux version ")) {
+    auto format = orc_format_for_release(std::string_view(*banner).substr(14));
+    if (!format) return format.error().within(file.path() + ": linux_banner");
+    return *format;
+  }
+  if (kernel) return *kernel;
+  return Error(ErrorKind::NotFound,
+               "cannot tell the ORC format: no .orc_header and no linux_banner (give the module's vmlinux)",
+               file.path());
 }
 
 std::string format_orc_entry(const OrcEntry& e) {
@@ -204,17 +256,18 @@ std::string format_orc_entry(const OrcEntry& e) {
 
 Expected<OrcTable> OrcTable::from_sections(std::span<const uint8_t> ip_bytes, uint64_t ip_base,
                                            std::span<const uint8_t> orc_bytes,
-                                           const std::string& source) {
+                                           const std::string& source, OrcFormat format) {
   auto ok = check_sizes(ip_bytes.size(), orc_bytes.size(), source);
   if (!ok) return ok.error();
   OrcTable t;
+  t.format_ = format;
   size_t n = ip_bytes.size() / kIpSize;
   t.rows_.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     int32_t rel;
     std::memcpy(&rel, ip_bytes.data() + i * kIpSize, kIpSize);
     uint64_t ip = ip_base + i * kIpSize + uint64_t(int64_t(rel));
-    t.rows_.push_back({ip, OrcEntry::decode(orc_bytes.subspan(i * OrcEntry::kSize))});
+    t.rows_.push_back({ip, OrcEntry::decode(orc_bytes.subspan(i * OrcEntry::kSize), format)});
   }
   t.normalise();
   return t;
@@ -223,9 +276,10 @@ Expected<OrcTable> OrcTable::from_sections(std::span<const uint8_t> ip_bytes, ui
 Expected<OrcTable> OrcTable::from_vmlinux(const ElfFile& file) {
   auto present = need_orc_sections(file);
   if (!present) return present.error();
+  KRDB_TRY(format, orc_format_of(file));
   const ElfSection* ip = file.section(".orc_unwind_ip");
   KRDB_TRY(table, from_sections(file.section_data(*ip), ip->address,
-                                file.section_data(".orc_unwind"), file.path()));
+                                file.section_data(".orc_unwind"), file.path(), format));
   // Answer only for code, as the kernel's orc_find() does for vmlinux text.
   uint64_t begin = UINT64_MAX, end = 0;
   for (const auto& s : file.sections()) {
@@ -237,9 +291,11 @@ Expected<OrcTable> OrcTable::from_vmlinux(const ElfFile& file) {
   return std::move(table);
 }
 
-Expected<OrcTable> OrcTable::from_module(const ElfFile& file, const SectionAddress& where) {
+Expected<OrcTable> OrcTable::from_module(const ElfFile& file, const SectionAddress& where,
+                                         std::optional<OrcFormat> kernel) {
   auto present = need_orc_sections(file);
   if (!present) return present.error();
+  KRDB_TRY(format, orc_format_of(file, kernel));
   auto ip_bytes = file.section_data(".orc_unwind_ip");
   auto orc_bytes = file.section_data(".orc_unwind");
   auto ok = check_sizes(ip_bytes.size(), orc_bytes.size(), file.path());
@@ -258,6 +314,7 @@ Expected<OrcTable> OrcTable::from_module(const ElfFile& file, const SectionAddre
     ips[r.offset / kIpSize] = ip;
   }
   OrcTable t;
+  t.format_ = format;
   for (size_t i = 0; i < n; ++i) {
     if (!seen[i])
       return section_error(file.path(), ".rela.orc_unwind_ip",
@@ -266,7 +323,7 @@ Expected<OrcTable> OrcTable::from_module(const ElfFile& file, const SectionAddre
       ++t.dropped_;
       continue;
     }
-    t.rows_.push_back({*ips[i], OrcEntry::decode(orc_bytes.subspan(i * OrcEntry::kSize))});
+    t.rows_.push_back({*ips[i], OrcEntry::decode(orc_bytes.subspan(i * OrcEntry::kSize), format)});
   }
   t.normalise();
   return t;

@@ -73,6 +73,9 @@ class ElfFile {
   std::optional<SymbolMatch> symbol_in_section(uint32_t section_index, uint64_t offset) const;
   // First symbol with this exact name.
   const ElfSymbol* symbol_named(const std::string& name) const;
+  // The NUL-terminated text a data symbol points at in the file (linux_banner), at most
+  // max_bytes; NotFound when there is no such symbol or its section has no contents.
+  Expected<std::string> symbol_string(const std::string& name, size_t max_bytes) const;
 
  private:
   ElfFile() = default;

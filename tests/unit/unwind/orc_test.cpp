@@ -3,7 +3,12 @@
 // about them, and malformed sections.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <array>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -305,5 +310,117 @@ TEST_CASE("unwind: malformed module ORC is a clear error", "[unwind][orc]") {
     auto t = OrcTable::from_module(*bad, anywhere);
     REQUIRE_FALSE(t);
     CHECK(t.error().kind == ErrorKind::Unsupported);
+  }
+}
+
+namespace {
+
+// One hand-built struct orc_entry: sp_offset, bp_offset, byte 4 (sp_reg | bp_reg << 4), byte 5.
+std::array<uint8_t, 6> raw_entry(int16_t sp, int16_t bp, uint8_t regs, uint8_t bits) {
+  std::array<uint8_t, 6> r{};
+  std::memcpy(r.data(), &sp, 2);
+  std::memcpy(r.data() + 2, &bp, 2);
+  r[4] = regs;
+  r[5] = bits;
+  return r;
+}
+
+// A copy of `path` changed by objcopy ARGS (binutils, a test oracle dependency).
+std::string objcopy_copy(const std::string& path, const std::string& args, const std::string& name) {
+  std::string out = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/krdb-orc-" +
+                    std::to_string(::getpid()) + "-" + name;
+  std::string cmd = "objcopy " + args + " '" + path + "' '" + out + "' 2>/dev/null";
+  INFO(cmd);
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("unwind: ORC formats of every kernel with Rust decode to one meaning", "[unwind][orc]") {
+  // 6.1 LTS (V1): sp_reg:4 bp_reg:4 type:2 end:1 — CALL 0, REGS 1, REGS_PARTIAL 2.
+  struct Case { OrcFormat format; std::array<uint8_t, 6> raw; const char* want; };
+  const Case cases[] = {
+      {OrcFormat::V1, raw_entry(8, 0, 0x05, 0x00), "type:call sp:sp+8 bp:(und) signal:0"},
+      {OrcFormat::V1, raw_entry(16, -16, 0x15, 0x00), "type:call sp:sp+16 bp:prevsp-16 signal:0"},
+      {OrcFormat::V1, raw_entry(0, 0, 0x05, 0x01), "type:regs sp:sp+0 bp:(und) signal:0"},
+      {OrcFormat::V1, raw_entry(160, 0, 0x05, 0x02), "type:regs (partial) sp:sp+160 bp:(und) signal:0"},
+      {OrcFormat::V1, raw_entry(0, 0, 0x00, 0x04), "type:end sp:(und) bp:(und) signal:0"},
+      {OrcFormat::V1, raw_entry(0, 0, 0x00, 0x00), "type:(und) sp:(und) bp:(und) signal:0"},
+      // 6.3 (V2): type:2 signal:1 end:1.
+      {OrcFormat::V2, raw_entry(8, 0, 0x05, 0x04), "type:call sp:sp+8 bp:(und) signal:1"},
+      {OrcFormat::V2, raw_entry(0, 0, 0x00, 0x08), "type:end sp:(und) bp:(und) signal:0"},
+      {OrcFormat::V2, raw_entry(0, 0, 0x05, 0x05), "type:regs sp:sp+0 bp:(und) signal:1"},
+      // 6.4+ (V3): type:3 signal:1, the numbering the walker uses.
+      {OrcFormat::V3, raw_entry(8, 0, 0x05, 0x02), "type:call sp:sp+8 bp:(und) signal:0"},
+      {OrcFormat::V3, raw_entry(0, 0, 0x00, 0x01), "type:end sp:(und) bp:(und) signal:0"},
+  };
+  for (const Case& c : cases) {
+    INFO(to_string(c.format) << " " << c.want);
+    CHECK(format_orc_entry(OrcEntry::decode(c.raw, c.format)) == c.want);
+  }
+  // A hand-built V1 table (ips relative to their slot, as objtool writes them) loads into the
+  // same rows as its V3 twin, weak terminators (UNDEFINED) sorted first.
+  std::vector<uint8_t> ips, v1, v3;
+  const uint64_t base = 0xffffffff81000000;
+  auto add = [&](uint64_t ip, std::array<uint8_t, 6> old_raw, std::array<uint8_t, 6> new_raw) {
+    int32_t rel = int32_t(int64_t(ip) - int64_t(base + ips.size()));
+    ips.insert(ips.end(), reinterpret_cast<uint8_t*>(&rel), reinterpret_cast<uint8_t*>(&rel) + 4);
+    v1.insert(v1.end(), old_raw.begin(), old_raw.end());
+    v3.insert(v3.end(), new_raw.begin(), new_raw.end());
+  };
+  add(base + 0x100, raw_entry(8, 0, 0x05, 0x00), raw_entry(8, 0, 0x05, 0x02));    // CALL
+  add(base + 0x100, raw_entry(0, 0, 0x00, 0x00), raw_entry(0, 0, 0x00, 0x00));    // terminator
+  add(base + 0x40, raw_entry(0, 0, 0x00, 0x04), raw_entry(0, 0, 0x00, 0x01));     // end of stack
+  add(base + 0x200, raw_entry(0, 0, 0x05, 0x01), raw_entry(0, 0, 0x05, 0x03));    // REGS
+  auto old_table = OrcTable::from_sections(ips, base, v1, "hand-built 6.1 table", OrcFormat::V1);
+  auto new_table = OrcTable::from_sections(ips, base, v3, "hand-built 6.12 table", OrcFormat::V3);
+  REQUIRE(old_table);
+  REQUIRE(new_table);
+  CHECK(old_table->format() == OrcFormat::V1);
+  REQUIRE(old_table->size() == new_table->size());
+  for (size_t i = 0; i < old_table->size(); ++i) {
+    CHECK(old_table->rows()[i].ip == new_table->rows()[i].ip);
+    CHECK(old_table->rows()[i].entry == new_table->rows()[i].entry);
+  }
+  CHECK(format_orc_entry(old_table->lookup(base + 0x150)->entry) == "type:call sp:sp+8 bp:(und) signal:0");
+  CHECK(format_orc_entry(old_table->lookup(base + 0x50)->entry) == "type:end sp:(und) bp:(und) signal:0");
+}
+
+TEST_CASE("unwind: the ORC format comes from .orc_header, else the kernel release", "[unwind][orc]") {
+  CHECK(orc_format_for_release("6.1.119").value_or(OrcFormat::V3) == OrcFormat::V1);
+  CHECK(orc_format_for_release("5.15.0-91-generic").value_or(OrcFormat::V3) == OrcFormat::V1);
+  CHECK(orc_format_for_release("6.3.13").value_or(OrcFormat::V1) == OrcFormat::V2);
+  CHECK(orc_format_for_release("6.4.0").value_or(OrcFormat::V1) == OrcFormat::V3);
+  CHECK(orc_format_for_release("6.12.117").value_or(OrcFormat::V1) == OrcFormat::V3);
+  CHECK_FALSE(orc_format_for_release("banana"));
+  CHECK_FALSE(orc_format_for_release("6"));
+
+  const std::string vmlinux = kOrcDir + "/vmlinux.nodebug";
+  CHECK(orc_format_of(orc_vmlinux()).value_or(OrcFormat::V1) == OrcFormat::V3);
+  SECTION("no .orc_header: the release in linux_banner (6.12 -> V3)") {
+    auto f = open_elf(objcopy_copy(vmlinux, "--remove-section=.orc_header", "noheader"));
+    CHECK(orc_format_of(*f).value_or(OrcFormat::V1) == OrcFormat::V3);
+    CHECK(OrcTable::from_vmlinux(*f).has_value());
+    std::remove(f->path().c_str());
+  }
+  SECTION("an unknown .orc_header hash is an Unsupported error, never a guess") {
+    std::string hash = objcopy_copy(vmlinux, "-O binary --only-section=.orc_header", "hash");
+    { std::ofstream(hash, std::ios::binary) << std::string(20, 'x'); }
+    auto f = open_elf(objcopy_copy(vmlinux, "--update-section=.orc_header=" + hash, "badheader"));
+    auto t = OrcTable::from_vmlinux(*f);
+    REQUIRE_FALSE(t);
+    CHECK(t.error().kind == ErrorKind::Unsupported);
+    CHECK_THAT(t.error().describe(), Catch::Contains("unknown ORC format") && Catch::Contains("7878787878"));
+    std::remove(f->path().c_str());
+    std::remove(hash.c_str());
+  }
+  SECTION("a module without .orc_header takes its kernel's format, or says it cannot tell") {
+    auto ko = open_elf(objcopy_copy(kOrcDir + "/rust_crashme_ko.nodebug.ko", "--remove-section=.orc_header", "ko"));
+    auto unknown = orc_format_of(*ko);
+    REQUIRE_FALSE(unknown);
+    CHECK_THAT(unknown.error().describe(), Catch::Contains("cannot tell the ORC format"));
+    CHECK(orc_format_of(*ko, OrcFormat::V1).value_or(OrcFormat::V3) == OrcFormat::V1);
+    std::remove(ko->path().c_str());
   }
 }
