@@ -313,6 +313,7 @@ class Printer {
   bool print_const(bool in_value);
   bool print_const_uint(uint8_t ty_tag);
   bool print_const_str_literal();
+  bool print_pat();
   bool print_dyn_trait();
   bool print_path_maybe_open_generics(bool& open);
   bool print_lifetime_from_index(uint64_t lt);
@@ -606,11 +607,46 @@ bool Printer::print_type() {
     case 'B':
       KRDB_PRINT(print_backref([&] { return print_type(); }));
       break;
+    // "W" <type> <pattern>: a pattern type (`u32 is 1..=2 | 5..=6`), rustc-demangle 0.1.25.
+    case 'W':
+      KRDB_PRINT(print_type() && print(" is ") && print_pat());
+      break;
     default:
       if (ok()) parser_.next -= 1;
       KRDB_PRINT(print_path(false));
   }
   pop_depth();
+  return true;
+}
+
+// <pattern> = "R" <const> <const> (a range start..=end) | "O" {<pattern>} "E" (an or-pattern)
+//           | "N" (the `!null` pattern)
+bool Printer::print_pat() {
+  uint8_t tag = 0;
+  KRDB_STEP(parse([&](Parser& p) { return p.next_byte(tag); }));
+  switch (tag) {
+    case 'R':
+      KRDB_PRINT(print_const(false) && print("..=") && print_const(false));
+      break;
+    case 'O':
+      KRDB_STEP(parse([](Parser& p) { return p.push_depth(); }));
+      KRDB_PRINT(print_pat());
+      while (!eat('E')) {
+        // Out of input (or failed): eat() stays false, so stop instead of looping.
+        if (!ok() || parser_.next >= parser_.sym.size()) {
+          KRDB_STEP(invalid());
+          return true;
+        }
+        KRDB_PRINT(print(" | ") && print_pat());
+      }
+      pop_depth();
+      break;
+    case 'N':
+      KRDB_PRINT(print("!null"));
+      break;
+    default:
+      KRDB_STEP(invalid());
+  }
   return true;
 }
 

@@ -69,3 +69,19 @@ TEST_CASE("short form elides well-known crate paths and collapses deep generics"
   CHECK(shorten_rust_name("kernel::print::call_printk", opt.short_form) == "kernel::print::call_printk");
   CHECK(demangle("_RNvNtCs1234_6kernel5print11call_printk", opt).text == "kernel::print::call_printk");
 }
+
+TEST_CASE("demangle: v0 pattern types as rustc-demangle prints them", "[demangle]") {
+  // Expected text from rustc-demangle 0.1.26's own tests (demangle_pat_ty): Debian's rustfilt
+  // (rustc-demangle 0.1.21) predates pattern types, so it is no oracle for them.
+  CHECK(demangle_text("_RMC0WmRm1_m9_") == "<u32 is 1..=9>");
+  CHECK(demangle_text("_RMC0WmORm1_m2_Rm5_m6_E") == "<u32 is 1..=2 | 5..=6>");
+  CHECK(demangle_text("_RMC0WmN") == "<u32 is !null>");
+  // The non-alternate form ({} in rustc-demangle, rustfilt --hash) suffixes integer constants.
+  CHECK(demangle_text("_RMC0WmRm1_m9_", DemangleForm::Verbose) == "<u32 is 1u32..=9u32>");
+  // An or-pattern without its closing E is invalid, as in rustc-demangle; so is an unknown tag.
+  CHECK_FALSE(demangle("_RMC0WmORm1_m2_Rm5_m6_").ok);
+  CHECK_FALSE(demangle("_RMC0WmX").ok);
+  // Nested or-patterns are bounded by the recursion limit.
+  std::string deep = "_RMC0Wm" + std::string(1000, 'O') + "N" + std::string(1000, 'E');
+  CHECK_FALSE(demangle(deep).ok);
+}
