@@ -516,7 +516,7 @@ bool Printer::print_generic_arg() {
 
 // <type> = <basic-type> | <path> | "A" <type> <const> | "S" <type> | "T" {<type>} "E"
 //        | "R" [<lifetime>] <type> | "Q" [<lifetime>] <type> | "P" <type> | "O" <type>
-//        | "F" <fn-sig> | "D" <dyn-bounds> <lifetime> | <backref>
+//        | "F" <fn-sig> | "D" <dyn-bounds> <lifetime> | "W" <type> <pattern> | <backref>
 bool Printer::print_type() {
   uint8_t tag = 0;
   KRDB_STEP(parse([&](Parser& p) { return p.next_byte(tag); }));
