@@ -109,22 +109,16 @@ bool map_by_crash_notes(KernelProgram& p, std::span<const RecordedCpu> records, 
   return true;
 }
 
-// Numbering 2: QEMU's pr_pid = vCPU index + 1, only when the pids are exactly 1..N.
+// Numbering 2: QEMU's pr_pid = vCPU index + 1, only when every pid is distinct and in
+// 1..nr_cpu_ids (a kdump's pids are task pids: 0 for every idle CPU).
 bool map_by_qemu_pid(std::span<const RecordedCpu> records, KernelCpus& out) {
-  std::vector<uint64_t> pids;
+  std::set<uint64_t> pids;
   for (const auto& r : records) {
-    if (!r.pid) return false;
-    pids.push_back(*r.pid);
+    if (!r.pid || *r.pid == 0 || *r.pid > out.cpus.size() || !pids.insert(*r.pid).second) return false;
   }
-  std::sort(pids.begin(), pids.end());
-  for (size_t i = 0; i < pids.size(); ++i)
-    if (pids[i] != i + 1) return false;
+  if (pids.empty()) return false;
   for (const auto& r : records) {
     uint64_t cpu = *r.pid - 1;
-    if (cpu >= out.cpus.size()) {
-      out.warnings.emplace_back(ErrorKind::BadData, fmt::format("vCPU {} is beyond nr_cpu_ids ({})", cpu, out.cpus.size()), r.origin);
-      continue;
-    }
     out.cpus[cpu].registers = r.registers;
     out.cpus[cpu].origin = fmt::format("{} (QEMU vCPU {}, pr_pid {})", r.origin, cpu, *r.pid);
   }

@@ -8,7 +8,7 @@
 //      (offline, or it missed the crash NMI): it gets none, and says why.
 //   2. QEMU numbering: QEMU writes one note per vCPU with pr_pid = vCPU index + 1 (and the kernel
 //      numbers CPUs in vCPU order); used when no crash_notes buffer was filled and the pids are
-//      exactly 1..N.
+//      distinct and within 1..nr_cpu_ids.
 //   3. Otherwise note order, with a warning saying the numbering is a guess.
 // - A task's registers: its CPU's when it was running there (rq->curr), else every register its
 //   switch frame saved (struct inactive_task_frame: rip, rsp, rbp, rbx, r12–r15, by DWARF).
