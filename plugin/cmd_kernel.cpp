@@ -6,6 +6,7 @@
 
 #include "debug_info_cache.h"
 #include "krdb/kernel/backtrace.h"
+#include "krdb/kernel/module_files.h"
 #include "krdb/kernel/modules.h"
 #include "krdb/kernel/summary.h"
 #include "krdb/kernel/printk.h"
@@ -144,11 +145,30 @@ bool do_info(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
 
 bool do_bt(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
            lldb::SBCommandReturnObject& result) {
+  constexpr const char* kUsage = "krdb bt [--full-names] [--registers] [--modules DIR] [--module [NAME=]PATH]";
   BacktraceStyle style;
-  for (const auto& a : args) {
+  BacktraceOptions options;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    bool takes_value = a == "--modules" || a == "--module";
+    if (takes_value && i + 1 >= args.size()) {
+      result.SetError((a + " needs a value (" + kUsage + ")").c_str());
+      return false;
+    }
     if (a == "--full-names") style.form = DemangleForm::Full;
     else if (a == "--registers") style.registers = true;
-    else { result.SetError(("unknown option: " + a + " (krdb bt [--full-names] [--registers])").c_str()); return false; }
+    else if (a == "--modules") options.module_dirs.push_back(args[++i]);
+    else if (a == "--module") {
+      const std::string& spec = args[++i];
+      auto eq = spec.find('=');
+      std::string path = eq == std::string::npos ? spec : spec.substr(eq + 1);
+      std::string name = eq == std::string::npos ? ModuleFiles::module_name_of(path.substr(path.rfind('/') + 1))
+                                                 : spec.substr(0, eq);
+      options.module_files[name.empty() ? path : name] = path;
+    } else {
+      result.SetError(("unknown option: " + a + " (" + kUsage + ")").c_str());
+      return false;
+    }
   }
   return with_kernel(debugger, result, [&](KernelProgram& program) {
     lldb::SBThread thread = debugger.GetSelectedTarget().GetProcess().GetSelectedThread();
@@ -157,10 +177,11 @@ bool do_bt(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
       result.SetError("the selected thread has no rip/rsp: is the process stopped?");
       return false;
     }
-    KernelUnwinder unwinder(program);
+    KernelUnwinder unwinder(program, options);
     KernelBacktrace bt = unwinder.from_registers(regs);
     result.Printf("thread #%u (%s unwinding)\n%s", thread.GetIndexID(), unwinder.method_name(),
                   format_backtrace(bt, style).c_str());
+    for (const Error& w : unwinder.warnings()) result.AppendWarning(w.describe().c_str());
     result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
     return true;
   });
@@ -170,8 +191,10 @@ bool do_bt(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
 
 void add_kernel_commands(lldb::SBCommand& krdb) {
   krdb.AddCommand("bt", new Command(do_bt),
-                  "Backtrace of the selected thread across C, Rust and exception frames (live kernel).",
-                  "krdb bt [--full-names] [--registers]");
+                  "Backtrace of the selected thread across C, Rust and exception frames (live kernel); "
+                  "module frames by the module's ORC and named from its .ko (--modules DIR, --module PATH, "
+                  "/lib/modules/<release>) or its kallsyms.",
+                  "krdb bt [--full-names] [--registers] [--modules DIR] [--module [NAME=]PATH]");
   krdb.AddCommand("dmesg", new Command(do_dmesg),
                   "The kernel log (printk ring buffer) of the live kernel, as the console prints it.",
                   "krdb dmesg");

@@ -245,9 +245,11 @@ stage_package() {
   local logs=(normal builtin-kaslr module-kaslr)
   if [ "$UNWINDER" = orc ]; then
     # orc: vmlinux and .ko with DWARF (scripts/unpack-test-data.sh derives the debug-stripped
-    # copies, as distributions ship them), the module crashes in every dump format.
+    # copies, as distributions ship them), the module crashes in every dump format, and what a
+    # live QEMU session boots (bzImage, initramfs).
     files=("$OUT/vmlinux" "$OUT/rust_crashme_ko.ko" "$OUT/kernel.config")
-    copies=("$DUMPS/builtin-kaslr.d31.kdump" "$DUMPS/module-kaslr.d31.kdump"
+    copies=("$OUT/bzImage" "$OUT/initramfs.cpio.gz"
+            "$DUMPS/builtin-kaslr.d31.kdump" "$DUMPS/module-kaslr.d31.kdump"
             "$DUMPS/module-kaslr.d31-lzo.kdump" "$DUMPS/module-cfault-kaslr.d31.kdump"
             "$DUMPS/module-kaslr.qemu-zlib.kdump")
     logs=(builtin-kaslr module-kaslr module-cfault-kaslr)

@@ -10,6 +10,7 @@
 #include "krdb/kernel/cpus.h"
 #include "krdb/kernel/module_files.h"
 #include "krdb/kernel/modules.h"
+#include "krdb/kernel/summary.h"
 #include "krdb/unwind/cfi_step.h"
 #include "krdb/unwind/orc.h"
 #include "krdb/unwind/walker.h"
@@ -133,6 +134,7 @@ struct KernelUnwinder::State final : StackSource {
       o.system_dirs = options.system_module_dirs;
       o.limits = program.limits();
       if (Dump* d = program.dump()) o.release = d->osrelease().value_or("");
+      if (o.release.empty()) o.release = read_kernel_release(program).value_or("");
       files.emplace(std::move(o));
     }
     return *files;

@@ -7,22 +7,17 @@
 
 namespace krdb {
 
-namespace {
-
-std::optional<std::string> kernel_release(KernelProgram& program, std::vector<Error>& errors) {
+Expected<std::string> read_kernel_release(KernelProgram& program) {
   auto uts = program.symbol_address("init_uts_ns");
-  if (!uts) { errors.push_back(uts.error()); return std::nullopt; }
-  auto release = program.read_char_array(*uts, "uts_namespace", "name.release");
-  if (!release) { errors.push_back(release.error()); return std::nullopt; }
-  return *release;
+  if (!uts) return uts.error();
+  return program.read_char_array(*uts, "uts_namespace", "name.release");
 }
-
-}  // namespace
 
 KernelSummary summarize_kernel(KernelProgram& program, const KernelCpus& cpus) {
   KernelSummary s;
   s.kaslr_offset = program.kaslr_offset();
-  s.release = kernel_release(program, s.errors);
+  if (auto release = read_kernel_release(program)) s.release = *release;
+  else s.errors.push_back(release.error());
   s.cpu_numbering = to_string(cpus.numbering);
   for (const KernelCpu& cpu : cpus.cpus) {
     CpuSummary c;

@@ -43,11 +43,12 @@ const ModuleRegion* text_region(const ModuleInfo& m) {
 }  // namespace
 
 std::string format_modules(const ModuleList& list) {
-  std::string out = "MODULE              NAME                  STATE     TEXT BASE           SIZE\n";
+  std::string out = "MODULE              NAME                  STATE     TEXT BASE           SIZE      BUILD-ID\n";
   for (const auto& m : list.modules) {
     const ModuleRegion* text = text_region(m);
-    out += fmt::format("{:#018x}  {:<20}  {:<8}  {:#018x}  {}\n", m.address, m.name,
-                       module_state_name(m.state), text ? text->base : 0, text ? text->size : 0);
+    out += fmt::format("{:#018x}  {:<20}  {:<8}  {:#018x}  {:<8}  {}\n", m.address, m.name,
+                       module_state_name(m.state), text ? text->base : 0, text ? text->size : 0,
+                       m.build_id.value_or("-"));
     for (const auto& e : m.errors) out += "warning: " + m.name + ": " + e.describe() + "\n";
   }
   if (list.truncated) out += "list incomplete: " + list.truncated->describe() + "\n";
@@ -58,6 +59,8 @@ nlohmann::json modules_to_json(const ModuleList& list) {
   nlohmann::json j = {{"modules", nlohmann::json::array()}};
   for (const auto& m : list.modules) {
     nlohmann::json mj = {{"name", m.name}, {"state", module_state_name(m.state)},
+                         {"build_id", m.build_id ? nlohmann::json(*m.build_id) : nlohmann::json(nullptr)},
+                         {"orc_entries", m.orc ? nlohmann::json(m.orc->count) : nlohmann::json(nullptr)},
                          {"module", fmt::format("{:#x}", m.address)}};
     for (const auto& r : m.regions)
       mj["regions"].push_back({{"kind", r.kind}, {"base", fmt::format("{:#x}", r.base)}, {"size", r.size}});

@@ -39,5 +39,7 @@ struct KernelSummary {
 };
 
 KernelSummary summarize_kernel(KernelProgram& program, const KernelCpus& cpus);
+// The running kernel's release ("6.12.117") from its own init_uts_ns.
+Expected<std::string> read_kernel_release(KernelProgram& program);
 
 }  // namespace krdb
