@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang-19 (ASan+UBSan) into build-fuzz/ and runs each for
 # SECONDS (default 60), seeded from the committed corpora.
-# usage: scripts/fuzz.sh [SECONDS] [TARGET...]     (targets: demangle dump dwarf user_core; default: all)
+# usage: scripts/fuzz.sh [SECONDS] [TARGET...]
+#   targets: demangle dump dwarf user_core kernel_walkers module_file (default: all)
+# kernel_walkers reads the unpacked ORC kit (build/tests/data/kernel-orc: run the test build first).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 shift || true
-if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf user_core); fi
+if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf user_core kernel_walkers module_file); fi
 b=$top/build-fuzz
 CC=clang-19 CXX=clang++-19 cmake -S "$top" -B "$b" -DKRDB_BUILD_FUZZERS=ON -DKRDB_BUILD_PLUGIN=OFF \
   -DKRDB_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$b.configure.log" 2>&1 || { cat "$b.configure.log"; exit 1; }
@@ -36,7 +38,19 @@ seed_user_core() {  # the mixed fixture's cores (gcore: every mapping dumped, no
   for f in "$top"/build/tests/fixtures/mixed/mixed-*.core; do [ -f "$f" ] && cp "$f" "$1/"; done
   true
 }
-declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000 [user_core]=2000000)
+seed_kernel_walkers() {  # one patch per target: a zeroed word, and an all-ones word
+  for t in $(seq 0 12); do
+    printf "\\x$(printf %02x "$t")\\x00\\x00\\x08\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00" > "$1/zero-$t"
+    printf "\\x$(printf %02x "$t")\\x08\\x00\\x08\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff" > "$1/ones-$t"
+  done
+}
+seed_module_file() {  # the ORC kit's module, xz- and zstd-compressed (first byte picks the format)
+  local ko=$top/build/tests/data/kernel-orc/rust_crashme_ko.nodebug.ko
+  { printf '\x01'; xz -c "$ko"; } > "$1/ko.xz"
+  { printf '\x00'; zstd -q -c "$ko"; } > "$1/ko.zst"
+}
+export KRDB_FUZZ_DATA=${KRDB_FUZZ_DATA:-$top/build/tests/data/kernel-orc}
+declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000 [user_core]=2000000 [kernel_walkers]=4096 [module_file]=200000)
 
 for t in "${targets[@]}"; do
   seeds=$b/seeds/$t; mkdir -p "$seeds" "$b/corpus/$t"

@@ -1,0 +1,107 @@
+// Fuzz target for the kernel walkers over corrupted memory: the ORC kit's module crash (a real
+// dump) seen through an overlay that the input patches at the places the walkers read from —
+// struct module, the module's kallsyms (symtab, strtab, typetab), its ORC tables in memory, its
+// build-id note, the panicking CPU's stack, the task's switch frame. Then: the module list, the
+// CPU model, and the panicking CPU's backtrace with module frames by ORC and kallsyms. Each must
+// return values or errors within its limits — never crash, hang or allocate without bound.
+// Input: a sequence of patches {target u8, offset u16 LE, length u8, bytes[length]}.
+// Data: KRDB_FUZZ_DATA (default build/tests/data/kernel-orc) holds vmlinux and the dump.
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "krdb/dump/dump.h"
+#include "krdb/kernel/backtrace.h"
+#include "krdb/kernel/cpus.h"
+#include "krdb/kernel/modules.h"
+
+namespace {
+
+using namespace krdb;
+
+// Memory = the real dump + byte patches from the input.
+class PatchedMemory : public Memory {
+ public:
+  explicit PatchedMemory(Memory& real) : real_(real) {}
+  std::map<uint64_t, uint8_t> patches;  // cleared for every input
+  Expected<void> read(uint64_t address, std::span<uint8_t> out) override {
+    if (auto r = real_.read(address, out); !r) return r;
+    for (auto it = patches.lower_bound(address); it != patches.end() && it->first < address + out.size(); ++it)
+      out[it->first - address] = it->second;
+    return {};
+  }
+
+ private:
+  Memory& real_;
+};
+
+struct Kit {
+  std::unique_ptr<KernelProgram> program;
+  std::unique_ptr<PatchedMemory> memory;       // the dump + this input's patches
+  std::unique_ptr<KernelProgram> patched;      // over `memory`; keeps the DWARF layout cache
+  std::vector<uint64_t> targets;  // addresses the walkers read from
+  std::vector<RecordedCpu> records;
+};
+
+Kit& kit() {
+  static Kit k = [] {
+    Kit k;
+    const char* env = std::getenv("KRDB_FUZZ_DATA");
+    std::string dir = env ? env : "build/tests/data/kernel-orc";
+    auto p = KernelProgram::open_dump(dir + "/vmlinux", dir + "/module-kaslr.d31.kdump");
+    if (!p) { fprintf(stderr, "kernel_walkers_fuzzer: %s (set KRDB_FUZZ_DATA)\n", p.error().describe().c_str()); abort(); }
+    k.program = std::move(*p);
+    k.records = dump_records(*k.program->dump());
+    ModuleList list = list_modules(*k.program);
+    for (const ModuleInfo& m : list.modules) {
+      k.targets.push_back(m.address);
+      if (m.kallsyms) for (uint64_t a : {m.kallsyms->symtab, m.kallsyms->strtab, m.kallsyms->typetab}) k.targets.push_back(a);
+      if (m.orc) { k.targets.push_back(m.orc->ip); k.targets.push_back(m.orc->orc); }
+      if (const ModuleSection* n = m.section(".note.gnu.build-id")) k.targets.push_back(n->address);
+    }
+    for (const RecordedCpu& r : k.records) k.targets.push_back(r.registers.sp());
+    if (auto head = k.program->symbol_address("modules")) k.targets.push_back(*head);
+    k.memory = std::make_unique<PatchedMemory>(*k.program->dump());
+    Limits limits = k.program->limits();
+    limits.max_frames = 256;
+    k.patched = std::make_unique<KernelProgram>(k.program->debug_info(), *k.memory, k.program->kaslr_offset(), limits);
+    return k;
+  }();
+  return k;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  Kit& k = kit();
+  PatchedMemory& memory = *k.memory;
+  memory.patches.clear();
+  for (size_t i = 0; i + 4 <= size;) {
+    uint8_t target = data[i];
+    uint16_t offset;
+    std::memcpy(&offset, data + i + 1, 2);
+    uint8_t length = data[i + 3];
+    i += 4;
+    uint64_t base = k.targets[target % k.targets.size()] + offset;
+    for (uint8_t j = 0; j < length && i < size; ++j, ++i) memory.patches[base + j] = data[i];
+  }
+  KernelProgram& program = *k.patched;
+  const Limits& limits = program.limits();
+  ModuleList modules = list_modules(program);
+  for (const ModuleInfo& m : modules.modules)
+    if (!m.regions.empty()) (void)module_symbol_at(program, m, m.regions.front().base + 0x10);
+  KernelCpus cpus = read_cpus(program, k.records, false);
+  BacktraceOptions options;
+  options.system_module_dirs = false;
+  KernelUnwinder unwinder(program, options);
+  for (const KernelCpu& c : cpus.cpus)
+    if (c.registers) {
+      Backtrace bt = unwinder.from_registers(*c.registers);
+      if (bt.frames.size() > limits.max_frames + 1) abort();  // the walker's bound
+    }
+  return 0;
+}
