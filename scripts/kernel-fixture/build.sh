@@ -100,7 +100,8 @@ stage_config() {
   kmake rustavailable
   kmake tinyconfig > "$LOGS/config.log" 2>&1
   "$SRC"/scripts/kconfig/merge_config.sh -m -O "$BUILD" "$BUILD/.config" \
-    "$HERE/config/rust-crashdump.config" "$HERE/config/unwinder-$UNWINDER.config" >> "$LOGS/config.log" 2>&1
+    "$HERE/config/rust-crashdump.config" "$HERE/config/unwinder-$UNWINDER.config" \
+    $([ "$UNWINDER" = orc ] && echo "$HERE/config/kdump.config") >> "$LOGS/config.log" 2>&1
   kmake olddefconfig >> "$LOGS/config.log" 2>&1
   local missing=0
   for o in 64BIT RUST SAMPLES_RUST SAMPLE_RUST_MINIMAL SAMPLE_RUST_PRINT SAMPLE_RUST_CRASHME \
@@ -110,8 +111,10 @@ stage_config() {
     grep -q "^CONFIG_$o=y" "$BUILD/.config" || { echo "config: CONFIG_$o is not =y" >&2; missing=1; }
   done
   grep -q '^CONFIG_SAMPLE_RUST_CRASHME_KO=m' "$BUILD/.config" || { echo "config: SAMPLE_RUST_CRASHME_KO not =m" >&2; missing=1; }
-  local want=UNWINDER_FRAME_POINTER; [ "$UNWINDER" = orc ] && want=UNWINDER_ORC
-  grep -q "^CONFIG_$want=y" "$BUILD/.config" || { echo "config: CONFIG_$want is not =y" >&2; missing=1; }
+  local want=UNWINDER_FRAME_POINTER; [ "$UNWINDER" = orc ] && want="UNWINDER_ORC KEXEC_FILE CRASH_DUMP PROC_VMCORE"
+  for o in $want; do
+    grep -q "^CONFIG_$o=y" "$BUILD/.config" || { echo "config: CONFIG_$o is not =y" >&2; missing=1; }
+  done
   return $missing
 }
 
@@ -132,9 +135,16 @@ stage_kernel() {
 stage_initramfs() {
   # busybox-static + our init + rust_crashme_ko.ko, as a gzip'ed newc cpio.
   local root=$BUILD/initramfs-root
-  rm -rf "$root"; mkdir -p "$root"/{bin,proc,sys,dev,tmp,lib/modules}
+  rm -rf "$root"; mkdir -p "$root"/{bin,proc,sys,dev,tmp,boot,lib/modules}
   cp /bin/busybox "$root/bin/busybox"
   cp "$HERE/initramfs/init" "$root/init"; chmod +x "$root/init"
+  if [ "$UNWINDER" = orc ]; then
+    # kdump: the capture kernel (this bzImage) and its own small initramfs (busybox + init), and
+    # a static loader for kexec_file_load(2) (tools/kdump_load.c).
+    (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$root/boot/capture.cpio.gz"
+    cp "$OUT/bzImage" "$root/boot/bzImage"
+    gcc -static -O2 -o "$root/bin/kdump_load" "$HERE/tools/kdump_load.c"
+  fi
   cp "$BUILD/samples/rust/rust_crashme_ko.ko" "$root/lib/modules/"
   (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$OUT/initramfs.cpio.gz"
 }
@@ -206,13 +216,38 @@ stage_boot_orc() {
   # a C page fault (NULL dereference) in vmlinux called from the module's Rust callback.
   timed "boot+dump module cfault kaslr tcg" boot module-cfault-kaslr "$base rust_crashme=3" tcg \
     "elf:false:$DUMPS/module-cfault-kaslr.elf" "kdump-zlib:false:$DUMPS/module-cfault-kaslr.qemu-zlib.kdump"
+  # kdump: the module's Rust panic again, now caught by a capture kernel whose /proc/vmcore is a
+  # real kernel-written vmcore (CPU notes from crash_notes, pr_pid = the task on each CPU).
+  timed "boot+kdump module kaslr tcg" boot_kdump module-kdump "$base rust_crashme=2 krdb_kdump=load crashkernel=128M"
   chmod 644 "$DUMPS"/*
+}
+
+# boot_kdump NAME APPEND: boot with a capture kernel loaded, let it send /proc/vmcore over the
+# second serial port, decode it into $DUMPS/NAME.vmcore.
+boot_kdump() {
+  local name=$1 append=$2 serial=$OUT/serial-$1.log wire=$BUILD/$1.vmcore.b64
+  rm -f "$serial" "$wire"
+  timeout 900 qemu-system-x86_64 -accel tcg -cpu max -m 384M -smp 2 \
+    -kernel "$OUT/bzImage" -initrd "$OUT/initramfs.cpio.gz" -append "$append" \
+    -device vmcoreinfo -no-reboot -display none -monitor none \
+    -serial "file:$serial" -serial "file:$wire" > "$LOGS/qemu-$name.log" 2>&1 || true
+  grep -q "init: vmcore sent" "$serial" || { tail -30 "$serial"; echo "kdump: no vmcore sent" >&2; return 1; }
+  # The tty turned each newline into CR LF (ONLCR): drop the CRs before decoding.
+  tr -d '\r' < "$wire" | base64 -d | gunzip > "$DUMPS/$name.vmcore"
+  rm -f "$wire"
+  ls -la "$DUMPS/$name.vmcore"
 }
 
 stage_makedumpfile() {
   # kdump-compressed files as a kdump kernel would write them: makedumpfile -c -d 31 (zlib,
   # free/cache/user/zero pages filtered out) from the paging=false ELF dumps, after moving their
   # program headers where makedumpfile 1.7.2 looks for them (tools/elf_phdr_fixup.py).
+  # The kernel's own /proc/vmcore (kdump): makedumpfile reads it as it is.
+  if [ -f "$DUMPS/module-kdump.vmcore" ]; then
+    rm -f "$DUMPS/module-kdump.d31.kdump"
+    makedumpfile -c -d 31 "$DUMPS/module-kdump.vmcore" "$DUMPS/module-kdump.d31.kdump" > "$LOGS/makedumpfile-kdump.log" 2>&1 \
+      || { cat "$LOGS/makedumpfile-kdump.log"; return 1; }
+  fi
   for n in builtin-kaslr module-kaslr module-cfault-kaslr builtin-nokaslr; do
     [ -f "$DUMPS/$n.elf" ] || continue
     python3 "$HERE/tools/elf_phdr_fixup.py" "$DUMPS/$n.elf" "$BUILD/$n.fixed.elf"
@@ -251,8 +286,8 @@ stage_package() {
     copies=("$OUT/bzImage" "$OUT/initramfs.cpio.gz"
             "$DUMPS/builtin-kaslr.d31.kdump" "$DUMPS/module-kaslr.d31.kdump"
             "$DUMPS/module-kaslr.d31-lzo.kdump" "$DUMPS/module-cfault-kaslr.d31.kdump"
-            "$DUMPS/module-kaslr.qemu-zlib.kdump")
-    logs=(builtin-kaslr module-kaslr module-cfault-kaslr)
+            "$DUMPS/module-kaslr.qemu-zlib.kdump" "$DUMPS/module-kdump.d31.kdump")
+    logs=(builtin-kaslr module-kaslr module-cfault-kaslr module-kdump)
   fi
   for f in "${files[@]}"; do xz -9 -T2 -c "$f" > "$DATA/$(basename "$f").xz"; done
   cp "${copies[@]}" "$DATA/"
@@ -271,6 +306,8 @@ stage_package() {
     echo "dumps: *.elf.xz = QEMU dump-guest-memory ELF, paging=false; *.d31.kdump = makedumpfile -c -d 31 of it"
     if [ "$UNWINDER" = orc ]; then
       echo "cmdline module-cfault-kaslr: console=ttyS0 panic=0 oops=panic rust_crashme=3"
+      echo "cmdline module-kdump: console=ttyS0 panic=0 oops=panic rust_crashme=2 krdb_kdump=load crashkernel=128M (-m 384M)"
+      echo "dumps: module-kdump.d31.kdump = makedumpfile -c -d 31 of the capture kernel's /proc/vmcore (kexec_file_load, tools/kdump_load.c)"
       echo "dumps: *.qemu-zlib.kdump = QEMU dump-guest-memory -z (flattened kdump, zlib, unfiltered), as libvirt writes"
       echo "dumps: *.d31-lzo.kdump = makedumpfile -l -d 31"
       echo "not committed (size; made by stage boot_orc): *.elf (285 MB), module-cfault-kaslr.qemu-zlib.kdump (11 MB)"

@@ -97,8 +97,15 @@ Expected<std::optional<unsigned>> panic_cpu(KernelProgram& p) {
   if (!addr) return addr.error();
   auto v = p.memory().read_u32(*addr);  // atomic_t: int counter
   if (!v) return v.error();
-  if (int32_t(*v) < 0) return std::optional<unsigned>();
-  return std::optional<unsigned>(*v);
+  if (int32_t(*v) >= 0) return std::optional<unsigned>(*v);
+  // With a kdump kernel loaded and panic_on_oops, oops_end() calls crash_kexec() before panic():
+  // panic_cpu stays -1, and x86's native_machine_crash_shutdown() records crashing_cpu instead.
+  if (auto crashing = p.symbol_address("crashing_cpu")) {
+    auto c = p.memory().read_u32(*crashing);  // int
+    if (!c) return c.error();
+    if (int32_t(*c) >= 0) return std::optional<unsigned>(*c);
+  }
+  return std::optional<unsigned>();
 }
 
 

@@ -49,6 +49,9 @@ def main():
     ap.add_argument("--arg", action="append", default=[], help="passed on to krdb bt (repeatable)")
     ap.add_argument("--module-dwarf", help="module whose frames must have DWARF source lines")
     ap.add_argument("--module-kallsyms", help="module whose frames must be named from kallsyms alone")
+    ap.add_argument("--oops-regs", action="store_true",
+                    help="the CPU's registers are the oops' own (a kdump vmcore: oops_end() ran crash_kexec "
+                         "with them): the trace starts at the RIP function, no exception frame to cross")
     args = ap.parse_args()
     rip, trace = kernel_trace(args.serial)
     out = subprocess.run([args.krdb, "bt", "-s", args.vmlinux, "-c", args.core, "--format", "json"]
@@ -75,7 +78,10 @@ def main():
         except ValueError:
             fails.append(f"kernel frame {name} missing (or out of order) in krdb's trace")
     traps = [f.get("trap", "") for f in frames if f.get("trap")]
-    if not any(args.trap in t for t in traps):
+    if args.oops_regs:
+        if symbols[0] != rip or frames[0].get("method") != "cpu":
+            fails.append(f"frame #0 is {symbols[0]}, not the oops' RIP function {rip} from the CPU's registers")
+    elif not any(args.trap in t for t in traps):
         fails.append(f"no {args.trap} exception frame crossed (traps: {traps})")
     for name, want_lines in ((args.module_dwarf, True), (args.module_kallsyms, False)):
         if not name:
@@ -89,7 +95,7 @@ def main():
                 fails.append(f"module frame {f.get('symbol')} at {f['pc']}: "
                              f"{'no source line' if want_lines else 'a source line or no kallsyms name'}")
     crossed = next((i for i, f in enumerate(frames) if "pt_regs" in f), None)
-    if crossed is None or symbols[crossed] != rip:
+    if not args.oops_regs and (crossed is None or symbols[crossed] != rip):
         fails.append("the frame after the exception is not the oops' RIP function")
     langs = {f.get("symbol"): f["language"] for f in frames}
     for name, lang in langs.items():

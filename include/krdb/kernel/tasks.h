@@ -38,7 +38,9 @@ Expected<uint64_t> per_cpu_offset(KernelProgram& program, unsigned cpu);
 Expected<unsigned> possible_cpus(KernelProgram& program);  // nr_cpu_ids
 // rq->curr of each CPU (runqueues is per-cpu); idle CPUs run their idle task.
 Expected<uint64_t> cpu_curr(KernelProgram& program, unsigned cpu);
-// The CPU that called panic() (panic_cpu), or nullopt if no panic is in progress.
+// The CPU that called panic() (panic_cpu) or, when a kdump kernel took over before panic() (an
+// oops with panic_on_oops calls crash_kexec() first), the one that started it (x86's
+// crashing_cpu); nullopt if neither happened.
 Expected<std::optional<unsigned>> panic_cpu(KernelProgram& program);
 
 }  // namespace krdb

@@ -114,3 +114,35 @@ TEST_CASE("cpus: a running task starts from its CPU, a sleeping one from its who
   CHECK(bt->frames.front().method == "switch frame");
   CHECK(bt->frames.front().where.symbol.value_or("") == "__schedule");  // where it will resume
 }
+
+TEST_CASE("cpus: a kdump vmcore's notes map to CPUs through crash_notes", "[kernel][dump][cpus]") {
+  // The capture kernel's /proc/vmcore (makedumpfile -d 31 of it): its NT_PRSTATUS notes are
+  // copies of each CPU's crash_notes buffer; pr_pid is the task that CPU was running.
+  auto p = open_kit(kOrc, "module-kdump.d31.kdump");
+  auto records = dump_records(*p->dump());
+  REQUIRE(records.size() == 2);
+  KernelCpus cpus = read_cpus(*p, records, false);
+  CHECK(cpus.numbering == CpuNumbering::CrashNotes);
+  INFO((cpus.warnings.empty() ? std::string() : cpus.warnings[0].describe()));
+  CHECK(cpus.warnings.empty());
+  // oops_end() ran crash_kexec() before panic(): panic_cpu is unset, crashing_cpu says who.
+  REQUIRE(cpus.panicking);
+  for (const KernelCpu& c : cpus.cpus) {
+    INFO("CPU " << c.cpu);
+    REQUIRE(c.registers);
+    CHECK_THAT(c.origin, Catch::Contains("matched to crash_notes"));
+    // Independent check of the mapping: the note's pr_pid is the pid of rq->curr on that CPU.
+    REQUIRE(c.current);
+    auto task = read_task(*p, *c.current);
+    REQUIRE(task);
+    const RecordedCpu* note = nullptr;
+    for (const auto& r : records)
+      if (r.registers.pc() == c.registers->pc()) note = &r;
+    REQUIRE(note);
+    REQUIRE(note->pid);
+    CHECK(int64_t(*note->pid) == task->pid);
+  }
+  auto crashed = read_task(*p, *cpus.cpu(*cpus.panicking)->current);
+  REQUIRE(crashed);
+  CHECK(crashed->comm == "insmod");
+}
