@@ -56,6 +56,11 @@ Expected<std::unique_ptr<ElfFile>> ElfFile::open(const std::string& path) {
   size_t image_size = 0;
   if (const char* image = elf_rawfile(f->elf_, &image_size))
     f->image_ = {reinterpret_cast<const uint8_t*>(image), image_size};
+  size_t phnum = 0;
+  if (elf_getphdrnum(f->elf_, &phnum) == 0)
+    for (size_t i = 0; i < phnum; ++i)
+      if (GElf_Phdr ph; gelf_getphdr(f->elf_, int(i), &ph) && ph.p_type == PT_LOAD)
+        f->loads_.push_back({ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz});
   size_t shstrndx = 0;
   if (elf_getshdrstrndx(f->elf_, &shstrndx) != 0) return elf_error(path, "bad section name table");
 

@@ -36,6 +36,10 @@ struct ElfSymbol {
   uint16_t section = 0;        // section index (for .ko: relative to that section)
 };
 
+struct ElfLoad {  // a PT_LOAD program header
+  uint64_t vaddr = 0, memsz = 0, offset = 0, filesz = 0;
+};
+
 struct SymbolMatch {
   const ElfSymbol* symbol = nullptr;
   uint64_t offset = 0;  // address - symbol->address
@@ -51,6 +55,7 @@ class ElfFile {
   const std::string& path() const { return path_; }
   uint16_t type() const { return type_; }  // ET_EXEC, ET_DYN, ET_REL
   const std::vector<ElfSection>& sections() const { return sections_; }
+  const std::vector<ElfLoad>& loads() const { return loads_; }  // PT_LOADs in header order
   const ElfSection* section(const std::string& name) const;
   // The raw bytes of a section as stored in the file (no relocations applied); empty for
   // SHT_NOBITS or a missing section. Valid while the ElfFile lives.
@@ -85,6 +90,7 @@ class ElfFile {
   uint16_t type_ = 0;
   std::span<const uint8_t> image_;  // the whole file, mapped by libelf
   std::vector<ElfSection> sections_;
+  std::vector<ElfLoad> loads_;
   std::vector<ElfSymbol> symbols_;
   std::optional<std::string> build_id_;
 };
