@@ -2,13 +2,13 @@
 # Builds the libFuzzer targets with clang-19 (ASan+UBSan) into build-fuzz/ and runs each for
 # SECONDS (default 60), seeded from the committed corpora.
 # usage: scripts/fuzz.sh [SECONDS] [TARGET...]
-#   targets: demangle dump dwarf user_core kernel_walkers module_file (default: all)
+#   targets: demangle dump dwarf user_core kernel_walkers module_file gdb_server (default: all)
 # kernel_walkers reads the unpacked ORC kit (build/tests/data/kernel-orc: run the test build first).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 shift || true
-if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf user_core kernel_walkers module_file); fi
+if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf user_core kernel_walkers module_file gdb_server); fi
 b=$top/build-fuzz
 CC=clang-19 CXX=clang++-19 cmake -S "$top" -B "$b" -DKRDB_BUILD_FUZZERS=ON -DKRDB_BUILD_PLUGIN=OFF \
   -DKRDB_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$b.configure.log" 2>&1 || { cat "$b.configure.log"; exit 1; }
@@ -49,8 +49,17 @@ seed_module_file() {  # the ORC kit's module, xz- and zstd-compressed (first byt
   { printf '\x01'; xz -c "$ko"; } > "$1/ko.xz"
   { printf '\x00'; zstd -q -c "$ko"; } > "$1/ko.zst"
 }
+seed_gdb_server() {  # what LLDB and GDB send when they connect (shared/docs/gdb-remote.md)
+  local i=0
+  for p in 'qSupported:xmlRegisters=i386,arm,mips,arc;multiprocess+' 'QStartNoAckMode' 'QThreadSuffixSupported' \
+           'qProcessInfo' '?' 'qXfer:features:read:target.xml:0,1ffff' 'p0;thread:0001;' 'qfThreadInfo' 'qsThreadInfo' \
+           'Hg1' 'g' 'm0,200' 'mffffffff81000000,40' 'qXfer:threads:read::0,1000' 'vCont;c' 'Z0,0,1' 'k' 'qOffsets'; do
+    python3 -c 'import sys; p=sys.argv[1]; print("$%s#%02x" % (p, sum(p.encode()) % 256), end="")' "$p" > "$1/s$((i++))"
+  done
+}
+export KRDB_FUZZ_DATA_FP=${KRDB_FUZZ_DATA_FP:-$top/build/tests/data/kernel-fp}
 export KRDB_FUZZ_DATA=${KRDB_FUZZ_DATA:-$top/build/tests/data/kernel-orc}
-declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000 [user_core]=2000000 [kernel_walkers]=4096 [module_file]=200000)
+declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000 [user_core]=2000000 [kernel_walkers]=4096 [module_file]=200000 [gdb_server]=8192)
 
 for t in "${targets[@]}"; do
   seeds=$b/seeds/$t; mkdir -p "$seeds" "$b/corpus/$t"

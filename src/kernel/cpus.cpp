@@ -13,7 +13,7 @@ namespace krdb {
 
 namespace {
 
-// include/uapi/linux/elfcore.h, x86-64: struct elf_prstatus is 336 bytes, pr_pid at 32, pr_reg
+// include/uapi/linux/elfcore.h, x86-64: struct elf_prstatus is 336 bytes, pr_reg
 // (struct user_regs_struct, 27 words) at 112. The crash_notes buffer starts with the ELF note
 // header (12 bytes) and the name "CORE\0" padded to 8, so the descriptor is at 20. These are
 // the kernel's ELF core ABI (the same bytes a kdump kernel copies into /proc/vmcore), not a
@@ -22,7 +22,6 @@ constexpr uint64_t kNoteHeader = 12;
 constexpr uint64_t kCoreNameBytes = 8;
 constexpr uint32_t kNtPrstatus = 1;
 constexpr uint64_t kPrstatusSize = 336;
-constexpr uint64_t kPrPidOffset = 32;
 constexpr uint64_t kPrRegOffset = 112;
 // user_regs_struct order: r15 r14 r13 r12 bp bx r11 r10 r9 r8 ax cx dx si di orig_ax ip cs
 // flags sp ss …; the words krdb keeps, by index.
