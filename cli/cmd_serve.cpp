@@ -10,12 +10,8 @@
 #include <fmt/format.h>
 
 #include "kernel_args.h"
-#include "krdb/kernel/cpus.h"
-#include "krdb/kernel/module_files.h"
-#include "krdb/kernel/modules.h"
-#include "krdb/kernel/panic.h"
-#include "krdb/kernel/threads.h"
 #include "krdb/serve/listener.h"
+#include "krdb/serve/session.h"
 
 namespace krdb::cli {
 namespace {
@@ -29,41 +25,6 @@ struct ServeArgs {
   std::string listen = "127.0.0.1:0";
 };
 
-std::string stop_description(const PanicReport& r) {
-  if (r.rust_panic)
-    return fmt::format("rust panic at {}:{}:{}: {}", r.rust_panic->file, r.rust_panic->line, r.rust_panic->column,
-                       r.rust_panic->message.substr(0, r.rust_panic->message.find('\n')));
-  if (!r.oops_lines.empty()) return r.oops_lines.front();
-  if (r.panic_message) return "Kernel panic - not syncing: " + *r.panic_message;
-  return "kernel crash dump";
-}
-
-// GDB places each module's .ko by section (qXfer:libraries); only files it can open itself.
-std::vector<serve::ServedModule> served_modules(KernelProgram& program, const BacktraceOptions& options) {
-  ModuleFileOptions o;
-  o.files = options.module_files;
-  o.search_dirs = options.module_dirs;
-  o.system_dirs = options.system_module_dirs;
-  o.limits = program.limits();
-  o.release = program.dump()->osrelease().value_or("");
-  ModuleFiles files(o);
-  std::vector<serve::ServedModule> out;
-  for (const ModuleInfo& m : list_modules(program).modules) {
-    DebugInfo* ko = files.debug_info(m);
-    std::string path = files.path_of(m.name);
-    if (!ko || path.ends_with(".xz") || path.ends_with(".zst")) continue;
-    serve::ServedModule sm;
-    sm.path = std::filesystem::absolute(path).string();
-    for (const ElfSection& s : ko->elf().sections()) {
-      if (!(s.flags & 0x2 /*SHF_ALLOC*/)) continue;
-      const ModuleSection* at = m.section(s.name);
-      sm.sections.emplace_back(s.name, at ? at->address : 0);  // .modinfo & co: not loaded, address 0
-    }
-    out.push_back(std::move(sm));
-  }
-  return out;
-}
-
 int run(const ServeArgs& a) {
   auto colon = a.listen.rfind(':');
   unsigned long port = 0;
@@ -73,29 +34,19 @@ int run(const ServeArgs& a) {
     return kExitUsage;
   }
   std::string host = a.listen.substr(0, colon);
-  auto p = open_kernel("serve", a.kernel);
-  if (!p) return exit_code_for(p.error());
-  KernelProgram& prog = **p;
-  BacktraceOptions options = backtrace_options(a.modules);
-  KernelUnwinder unwinder(prog, options);
-  auto records = dump_records(*prog.dump());
-  KernelCpus cpus = read_cpus(prog, records, false);
-  KernelThreads threads = build_threads(prog, cpus, unwinder);
-  for (const Error& w : threads.warnings) fmt::print(stderr, "krdb serve: warning: {}\n", w.describe());
-  serve::ServeTarget target;
-  const ElfFile& elf = prog.debug_info().elf();
-  target.vmlinux_path = std::filesystem::absolute(a.kernel.vmlinux).string();
-  target.build_id = elf.build_id();
-  target.kaslr_offset = prog.kaslr_offset();
-  if (elf.loads().size() >= 2) {
-    target.text_segment = elf.loads()[0].vaddr;
-    target.data_segment = elf.loads()[1].vaddr;
+  auto limits = parse_limits("serve", a.kernel);
+  if (!limits) return exit_code_for(limits.error());
+  OpenOptions open;
+  open.force = a.kernel.force;
+  open.limits = *limits;
+  auto session = serve::open_dump_session(a.kernel.vmlinux, a.kernel.core, open, backtrace_options(a.modules));
+  if (!session) {
+    fmt::print(stderr, "krdb serve: {}\n", session.error().describe());
+    return exit_code_for(session.error());
   }
-  target.stop_description = stop_description(analyze_panic(prog, cpus, unwinder));
-  target.modules = served_modules(prog, options);
-  size_t thread_count = threads.threads.size();
-  serve::GdbServer server(*prog.dump(), std::move(threads), std::move(target));
-
+  for (const Error& w : (*session)->warnings) fmt::print(stderr, "krdb serve: warning: {}\n", w.describe());
+  serve::GdbServer& server = *(*session)->server;
+  size_t thread_count = (*session)->thread_count;
   auto listener = serve::listen_on(host, uint16_t(port));
   if (!listener) { fmt::print(stderr, "krdb serve: {}\n", listener.error().describe()); return exit_code_for(listener.error()); }
   if (host != "127.0.0.1")
@@ -104,6 +55,12 @@ int run(const ServeArgs& a) {
   fmt::print("krdb serve: {} on {}:{} ({} threads)\n", a.kernel.core, host, (*listener)->port, thread_count);
   fmt::print("  lldb: lldb -o 'target create {}' -o 'gdb-remote {}'\n", a.kernel.vmlinux, at);
   fmt::print("  gdb:  gdb -ex 'target remote {}'\n", at);
+  for (const serve::ServedModule& m : (*session)->modules) {  // LLDB places a .ko per section only when told
+    std::string load = fmt::format("target modules load --file {}", m.path);
+    for (const auto& [name, address] : m.sections)
+      if (address) load += fmt::format(" {} {:#x}", name, address);
+    fmt::print("  lldb, module: target modules add {} ; {}\n", m.path, load);
+  }
   std::fflush(stdout);
   struct sigaction sa {};
   sa.sa_handler = on_signal;

@@ -145,7 +145,7 @@ bool do_info(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
 
 bool do_bt(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
            lldb::SBCommandReturnObject& result) {
-  constexpr const char* kUsage = "krdb bt [--full-names] [--registers] [--modules DIR] [--module [NAME=]PATH]";
+  constexpr const char* kUsage = "krdb bt [--full-names] [--registers] [--modules DIR] [--module [NAME=]PATH] [--no-system-modules]";
   BacktraceStyle style;
   BacktraceOptions options;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -158,6 +158,7 @@ bool do_bt(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
     if (a == "--full-names") style.form = DemangleForm::Full;
     else if (a == "--registers") style.registers = true;
     else if (a == "--modules") options.module_dirs.push_back(args[++i]);
+    else if (a == "--no-system-modules") options.system_module_dirs = false;
     else if (a == "--module") {
       const std::string& spec = args[++i];
       auto eq = spec.find('=');

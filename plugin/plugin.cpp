@@ -60,6 +60,7 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     krdb::plugin::add_demangle_command(krdb);
     krdb::plugin::add_symbolize_commands(krdb);
     krdb::plugin::add_kernel_commands(krdb);
+    krdb::plugin::add_core_commands(krdb);
     auto out = debugger.GetOutputFile();
     std::string banner = std::string("krdb ") + krdb::kVersion + " loaded; see `help krdb`\n";
     if (out.IsValid()) {

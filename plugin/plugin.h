@@ -43,5 +43,6 @@ void add_version_command(lldb::SBCommand& krdb);
 void add_demangle_command(lldb::SBCommand& krdb);
 void add_symbolize_commands(lldb::SBCommand& krdb);
 void add_kernel_commands(lldb::SBCommand& krdb);
+void add_core_commands(lldb::SBCommand& krdb);
 
 }  // namespace krdb::plugin
