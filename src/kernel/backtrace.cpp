@@ -72,7 +72,7 @@ void flatten(DebugInfo& info, TypeId type, uint64_t base, int depth,
 struct KernelUnwinder::State final : StackSource {
   KernelProgram& program;
   BacktraceOptions options;
-  std::optional<OrcTable> orc;
+  std::shared_ptr<const OrcTable> orc;
   std::unique_ptr<CallFrameInfo> cfi;  // the vmlinux's .debug_frame, used when it has no ORC
   Expected<PtRegsLayout> pt_regs = Error(ErrorKind::NotFound, "pt_regs not read yet");
   std::string layout_note;
@@ -85,7 +85,7 @@ struct KernelUnwinder::State final : StackSource {
 
   State(KernelProgram& p, BacktraceOptions o)
       : program(p), options(std::move(o)), ctx{p.memory(), pt_regs_storage, nullptr} {
-    if (auto t = OrcTable::from_vmlinux(p.debug_info().elf())) orc = std::move(*t);
+    if (auto t = OrcTable::shared_from_vmlinux(p.debug_info().elf())) orc = std::move(*t);
     else if (t.error().kind != ErrorKind::NotFound)  // a table krdb cannot use: say so, never quietly
       warn(t.error().within("the vmlinux's ORC table is not used: frames are found by CFI or frame pointers"));
     if (!orc && options.use_cfi)

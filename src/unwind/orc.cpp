@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -289,6 +290,25 @@ Expected<OrcTable> OrcTable::from_vmlinux(const ElfFile& file) {
   }
   if (begin < end) table.text_begin_ = begin, table.text_end_ = end;
   return std::move(table);
+}
+
+Expected<std::shared_ptr<const OrcTable>> OrcTable::shared_from_vmlinux(const ElfFile& file) {
+  // A few vmlinux files per process at most (the plugin's targets); the oldest goes first.
+  constexpr size_t kCached = 4;
+  static std::mutex lock;
+  static std::vector<std::pair<std::string, std::shared_ptr<const OrcTable>>> cache;
+  std::string key = file.path() + "\n" + file.build_id().value_or("");
+  {
+    std::lock_guard<std::mutex> g(lock);
+    for (const auto& [k, table] : cache)
+      if (k == key) return table;
+  }
+  KRDB_TRY(table, from_vmlinux(file));
+  auto shared = std::make_shared<const OrcTable>(std::move(table));
+  std::lock_guard<std::mutex> g(lock);
+  if (cache.size() >= kCached) cache.erase(cache.begin());
+  cache.emplace_back(key, shared);
+  return shared;
 }
 
 Expected<OrcTable> OrcTable::from_module(const ElfFile& file, const SectionAddress& where,

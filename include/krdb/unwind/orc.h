@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -83,6 +84,9 @@ class OrcTable {
 
   // A vmlinux (ET_EXEC): addresses are link-time; look up `pc - kaslr_offset`.
   static Expected<OrcTable> from_vmlinux(const ElfFile& file);
+  // The same, loaded once per file (path + build-id) and shared: every unwinder of a session
+  // (each LLDB command, each fuzz input) reuses it. Failures are not cached.
+  static Expected<std::shared_ptr<const OrcTable>> shared_from_vmlinux(const ElfFile& file);
   // A .ko (ET_REL): `.orc_unwind_ip` is filled by the R_X86_64_PC32 relocations of
   // `.rela.orc_unwind_ip` against `.symtab`; symbol section bases come from `where`.
   // `kernel`: the vmlinux's format, for a module without .orc_header.
