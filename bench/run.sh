@@ -5,6 +5,9 @@
 #   bench/symbolize.sh — 10k address look-ups vs llvm-symbolizer-19, addr2line, lldb-19, on the
 #                        fixture and a Debian vmlinux (~1 GB download on first run; --fixture-only)
 #   bench/dump.sh      — open + dmesg + ps, and open + panic backtrace, vs drgn on the fixture dump
+#   bench/serve.sh     — krdb core open → LLDB's first full bt, GDB on krdb serve, memory reads
+#                        through the server vs drgn reading the dump
+#   bench/bt_peers.sh  — cold start to the first full trace vs drgn, gdb, lldb, crash
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 for b in "$here"/*.sh; do

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# A dump in a debugger: (1) cold start to the first full backtrace of the faulting context —
+# `lldb-19` + `krdb core open` + LLDB's own `bt` of the exception thread, next to `krdb bt` (CLI)
+# and to gdb 13 on `krdb serve`; (2) memory read throughput through the gdb-remote server (LLDB
+# `memory read` of 4 MiB of the kernel image) vs drgn 0.0.22 reading the same bytes from
+# the dump itself. Median of RUNS (default 3) wall times and peak RSS; ratios against krdb's CLI.
+# Stock LLDB has no row: it cannot open a kernel dump at all (ProcessElfCore needs virtual PT_LOADs).
+# usage: bench/serve.sh [RUNS]     (KRDB: the build dir, default build)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+runs=${1:-3}
+b=${KRDB:-$top/build}
+data=$b/tests/data/kernel-fp
+vm=$data/vmlinux core=$data/builtin-kaslr.d31.kdump
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"; [ -n "${srv:-}" ] && kill "$srv" 2>/dev/null || true' EXIT
+measure() {  # label, command...: prints "label median_wall median_rss_mb"
+  local label=$1; shift
+  for _ in $(seq "$runs"); do /usr/bin/time -f '%e %M' -o "$tmp/t" "$@" > "$tmp/out" 2>&1 || true; cat "$tmp/t"; done |
+    sort -n | awk -v l="$label" '{w[NR]=$1; m[NR]=$2} END {print l, w[int((NR+1)/2)], int(m[int((NR+1)/2)]/1024)}'
+}
+# 4 MiB of the kernel image from _stext (text and rodata: in every dump, whatever its level).
+kaslr=$("$b/cli/krdb" info -s "$vm" -c "$core" | awk '/^KASLR/ {print $3}')
+stext=$(nm "$vm" | awk '$3 == "_stext" {print "0x" $1}')
+start=$(printf '0x%x' $(( stext + kaslr )))
+cat > "$tmp/core.lldb" <<L
+plugin load $b/plugin/libkrdb-lldb.so
+target create $vm
+krdb core open $core
+thread select 3
+bt
+L
+cat > "$tmp/read.lldb" <<L
+plugin load $b/plugin/libkrdb-lldb.so
+target create $vm
+krdb core open $core
+memory read --force --binary --outfile $tmp/mem.bin --count 0x400000 $start
+L
+cat > "$tmp/read.py" <<PY
+data = prog.read($start, 0x400000)
+open("$tmp/mem.drgn", "wb").write(data)
+PY
+{
+  measure krdb-bt "$b/cli/krdb" bt -s "$vm" -c "$core"
+  measure lldb-core-open+bt lldb-19 -x -b -s "$tmp/core.lldb"
+  "$b/cli/krdb" serve -s "$vm" -c "$core" > "$tmp/serve.out" 2>/dev/null & srv=$!
+  sleep 2; port=$(sed -n 's/.* on 127.0.0.1:\([0-9]*\) .*/\1/p' "$tmp/serve.out")
+  measure gdb-on-serve+bt gdb -nx -batch -ex "target remote 127.0.0.1:$port" -ex "thread 3" -ex bt
+  kill $srv; wait $srv 2>/dev/null || true; srv=
+  measure lldb-read-4MiB lldb-19 -x -b -s "$tmp/read.lldb"
+  measure drgn-read-4MiB drgn -q -c "$core" -s "$vm" "$tmp/read.py"
+} > "$tmp/res"
+cmp -s "$tmp/mem.bin" "$tmp/mem.drgn" && same=yes || same=NO
+awk 'BEGIN {printf "%-20s %8s %8s %10s %10s\n", "task", "wall s", "RSS MB", "wall ratio", "RSS ratio"}
+     {w[$1]=$2; m[$1]=$3; order[NR]=$1}
+     END {for (i = 1; i <= NR; i++) { k = order[i]; base = (k ~ /read/) ? "drgn-read-4MiB" : "krdb-bt";
+          printf "%-20s %8.2f %8d %10.2f %10.2f\n", k, w[k], m[k], w[k]/w[base], m[k]/m[base] }}' "$tmp/res"
+echo "bytes read through krdb serve equal drgn's from the dump: $same (4 MiB from $start)"
+echo "(each row is a cold start: process launch, vmlinux DWARF, dump open; lldb rows include the plugin load)"
