@@ -33,3 +33,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "setup: all packages present"
 fi
+
+# LLDB 22 next to the installed LLDB 19, for the plugin and dump-serving sessions on both
+# (Debian installs one LLDB major at a time): its packages from Debian's archive, unpacked into
+# a cache directory, never installed (shared/docs/gdb-remote.md §4). tests/lldb/lldb22.sh runs it.
+lldb22=${KRDB_LLDB22_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/krdb/lldb-22}
+if [ ! -x "$lldb22/usr/lib/llvm-22/bin/lldb" ]; then
+  echo "setup: unpacking lldb-22 into $lldb22"
+  mkdir -p "$lldb22/debs"
+  if (cd "$lldb22/debs" && apt-get download -qq lldb-22 liblldb-22 python3-lldb-22 libllvm22 libclang-cpp22 2>/dev/null); then
+    for deb in "$lldb22"/debs/*.deb; do dpkg-deb -x "$deb" "$lldb22"; done
+    rm -rf "$lldb22/debs"
+  else
+    echo "setup: WARNING: lldb-22 packages could not be fetched: the lldb22.* tests will not be registered" >&2
+  fi
+fi
