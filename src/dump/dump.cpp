@@ -47,6 +47,19 @@ std::optional<std::string> diskdump_machine(int fd) {
   return std::string(machine);
 }
 
+// makedumpfile's dump level (kdump_sub_header.dump_level, one block after the header; the
+// header's block_size is at 428: signature 8, header_version 4, new_utsname 390, timeval 16 at
+// 408, status 4). Bit 0 excludes zero pages, bits 1-4 cache, private cache, user and free pages.
+std::optional<int> diskdump_dump_level(int fd) {
+  char header[8] = {};
+  int32_t block_size = 0, level = 0;
+  if (pread(fd, header, sizeof header, 0) != ssize_t(sizeof header) || std::memcmp(header, "KDUMP   ", 8) != 0)
+    return std::nullopt;
+  if (pread(fd, &block_size, 4, 428) != 4 || block_size <= 0 || block_size > (1 << 20)) return std::nullopt;
+  if (pread(fd, &level, 4, off_t(block_size) + 8) != 4 || level < 0 || level > 0x7f) return std::nullopt;
+  return level;
+}
+
 }  // namespace
 
 Dump::~Dump() {
@@ -87,6 +100,11 @@ Expected<std::unique_ptr<Dump>> Dump::open(const std::string& path) {
   if (s != KDUMP_OK)
     return Error(error_kind(s), "not a crash dump libkdumpfile can read: " + last_error(d->ctx_, s), path);
   d->opened_ = true;
+  // Only zero pages excluded (dump level 1): a missing page is one the kernel had all zero, so
+  // it reads as zeros; with any other exclusion a missing page stays a Fault (never guessed).
+  d->dump_level_ = diskdump_dump_level(d->fd_);
+  if (d->dump_level_ && (*d->dump_level_ & 0x1f) == 1)
+    kdump_set_number_attr(d->ctx_, KDUMP_ATTR_ZERO_EXCLUDED, 1);
   // Without an OS type libaddrxlat knows no Linux layout and VMCOREINFO stays unparsed.
   s = kdump_set_string_attr(d->ctx_, KDUMP_ATTR_OSTYPE, "linux");
   if (s != KDUMP_OK)

@@ -98,8 +98,9 @@ Expected<std::optional<unsigned>> panic_cpu(KernelProgram& p) {
   auto v = p.memory().read_u32(*addr);  // atomic_t: int counter
   if (!v) return v.error();
   if (int32_t(*v) >= 0) return std::optional<unsigned>(*v);
-  // With a kdump kernel loaded and panic_on_oops, oops_end() calls crash_kexec() before panic():
-  // panic_cpu stays -1, and x86's native_machine_crash_shutdown() records crashing_cpu instead.
+  // A crash kexec takes panic_cpu too (kernel/crash_core.c: crash_kexec), so this is a fallback:
+  // when panic_cpu was never set, x86's native_machine_crash_shutdown() still recorded
+  // crashing_cpu for a capture kernel that was started.
   if (auto crashing = p.symbol_address("crashing_cpu")) {
     auto c = p.memory().read_u32(*crashing);  // int
     if (!c) return c.error();

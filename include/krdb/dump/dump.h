@@ -8,7 +8,7 @@
 // - read() takes kernel virtual addresses (text, direct map, vmalloc/vmap stacks, modules,
 //   per-cpu; a lower-half address is a Fault), translated by libaddrxlat through the page tables found from VMCOREINFO. A page
 //   missing from the dump is a Fault naming the address and why (filtered out by makedumpfile,
-//   not RAM, unmapped) — never zeros. Not thread-safe (libkdumpfile contexts are not).
+//   not RAM, unmapped) — never zeros, except at dump level 1 where only zero pages were left out. Not thread-safe (libkdumpfile contexts are not).
 // - Without VMCOREINFO (QEMU ELF dump of a guest without `-device vmcoreinfo`), libkdumpfile
 //   cannot translate at all; Dump then takes the page-table root (CR3) and paging depth
 //   (CR4.LA57) from CPU 0's QEMU CPU-state note. Limits in that case: kaslr_offset() is NotFound
@@ -64,6 +64,9 @@ class Dump : public Memory {
   std::optional<std::string> osrelease() const;
   // BUILD-ID of VMCOREINFO (lower-case hex, as ElfFile::build_id()).
   std::optional<std::string> build_id() const;
+  // makedumpfile's dump level of a kdump-compressed file (31 = zero, cache, user and free pages
+  // excluded); nullopt for ELF dumps. At level 1 the excluded pages read as zeros.
+  std::optional<int> dump_level() const { return dump_level_; }
   // LINUX_VERSION_CODE (KERNEL_VERSION(6, 12, 117) = 0x60c75) when libkdumpfile knows it.
   std::optional<uint32_t> version_code() const { return version_code_; }
 
@@ -102,6 +105,7 @@ class Dump : public Memory {
   VmcoreInfo vmcoreinfo_;
   std::optional<std::string> uts_release_;
   std::optional<uint32_t> version_code_;
+  std::optional<int> dump_level_;
   std::vector<CpuState> cpus_;
 };
 

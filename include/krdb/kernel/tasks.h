@@ -38,9 +38,9 @@ Expected<uint64_t> per_cpu_offset(KernelProgram& program, unsigned cpu);
 Expected<unsigned> possible_cpus(KernelProgram& program);  // nr_cpu_ids
 // rq->curr of each CPU (runqueues is per-cpu); idle CPUs run their idle task.
 Expected<uint64_t> cpu_curr(KernelProgram& program, unsigned cpu);
-// The CPU that called panic() (panic_cpu) or, when a kdump kernel took over before panic() (an
-// oops with panic_on_oops calls crash_kexec() first), the one that started it (x86's
-// crashing_cpu); nullopt if neither happened.
+// The CPU that called panic() or crash_kexec() (panic_cpu; with a kdump kernel loaded an oops
+// goes to crash_kexec() before panic(), which takes panic_cpu as well), else x86's crashing_cpu
+// when a capture kernel was started without it; nullopt if neither happened.
 Expected<std::optional<unsigned>> panic_cpu(KernelProgram& program);
 
 }  // namespace krdb

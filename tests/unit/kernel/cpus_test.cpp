@@ -125,7 +125,7 @@ TEST_CASE("cpus: a kdump vmcore's notes map to CPUs through crash_notes", "[kern
   CHECK(cpus.numbering == CpuNumbering::CrashNotes);
   INFO((cpus.warnings.empty() ? std::string() : cpus.warnings[0].describe()));
   CHECK(cpus.warnings.empty());
-  // oops_end() ran crash_kexec() before panic(): panic_cpu is unset, crashing_cpu says who.
+  // oops_end() ran crash_kexec() before panic(); crash_kexec() took panic_cpu.
   REQUIRE(cpus.panicking);
   for (const KernelCpu& c : cpus.cpus) {
     INFO("CPU " << c.cpu);
