@@ -65,7 +65,7 @@ class Dump : public Memory {
   // BUILD-ID of VMCOREINFO (lower-case hex, as ElfFile::build_id()).
   std::optional<std::string> build_id() const;
   // makedumpfile's dump level of a kdump-compressed file (31 = zero, cache, user and free pages
-  // excluded); nullopt for ELF dumps. At level 1 the excluded pages read as zeros.
+  // excluded); nullopt for ELF dumps. At level 1 the left-out (zero) pages read as zeros.
   std::optional<int> dump_level() const { return dump_level_; }
   // LINUX_VERSION_CODE (KERNEL_VERSION(6, 12, 117) = 0x60c75) when libkdumpfile knows it.
   std::optional<uint32_t> version_code() const { return version_code_; }
