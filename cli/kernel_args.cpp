@@ -43,24 +43,6 @@ Expected<std::unique_ptr<KernelProgram>> open_kernel(const std::string& command,
   return p;
 }
 
-namespace {
-
-// --module values: "PATH.ko" (named after the file) or "NAME=PATH.ko" -> module name -> path.
-std::map<std::string, std::string> module_files(const std::vector<std::string>& specs) {
-  std::map<std::string, std::string> files;
-  for (const auto& s : specs) {
-    auto eq = s.find('=');
-    std::string path = eq == std::string::npos ? s : s.substr(eq + 1);
-    std::string name = eq == std::string::npos ? path.substr(path.rfind('/') + 1) : s.substr(0, eq);
-    if (eq == std::string::npos)
-      if (std::string module = ModuleFiles::module_name_of(name); !module.empty()) name = module;
-    files[name] = path;
-  }
-  return files;
-}
-
-}  // namespace
-
 void add_module_options(CLI::App* cmd, ModuleArgs& args) {
   cmd->add_option("--module", args.files, "debug info of a module: PATH.ko[.xz|.zst] or NAME=PATH");
   cmd->add_option("--modules", args.dirs, "a directory searched (recursively) for modules by name and build-id");
@@ -70,7 +52,7 @@ void add_module_options(CLI::App* cmd, ModuleArgs& args) {
 
 BacktraceOptions backtrace_options(const ModuleArgs& args) {
   BacktraceOptions o;
-  o.module_files = module_files(args.files);
+  for (const std::string& spec : args.files) ModuleFiles::add_module_spec(o.module_files, spec);
   o.module_dirs = args.dirs;
   o.system_module_dirs = !args.no_system;
   return o;

@@ -55,20 +55,9 @@ bool do_open(lldb::SBDebugger& debugger, const std::vector<std::string>& args, l
   OpenOptions open;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if ((a == "--modules" || a == "--module") && i + 1 >= args.size()) {
-      result.SetError((a + " needs a value (" + kUsage + ")").c_str());
-      return false;
-    }
-    if (a == "--modules") modules.module_dirs.push_back(args[++i]);
-    else if (a == "--module") {
-      const std::string& spec = args[++i];
-      auto eq = spec.find('=');
-      std::string path = eq == std::string::npos ? spec : spec.substr(eq + 1);
-      std::string name = eq == std::string::npos ? ModuleFiles::module_name_of(path.substr(path.rfind('/') + 1))
-                                                 : spec.substr(0, eq);
-      modules.module_files[name.empty() ? path : name] = path;
+    if (auto taken = take_module_option(args, i, modules, result)) {
+      if (!*taken) return false;
     } else if (a == "--force") open.force = true;
-    else if (a == "--no-system-modules") modules.system_module_dirs = false;
     else if (core.empty() && !a.starts_with("-")) core = a;
     else { result.SetError(("unexpected argument: " + a + " (" + kUsage + ")").c_str()); return false; }
   }

@@ -150,23 +150,11 @@ bool do_bt(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
   BacktraceOptions options;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    bool takes_value = a == "--modules" || a == "--module";
-    if (takes_value && i + 1 >= args.size()) {
-      result.SetError((a + " needs a value (" + kUsage + ")").c_str());
-      return false;
-    }
-    if (a == "--full-names") style.form = DemangleForm::Full;
+    if (auto taken = take_module_option(args, i, options, result)) {
+      if (!*taken) return false;
+    } else if (a == "--full-names") style.form = DemangleForm::Full;
     else if (a == "--registers") style.registers = true;
-    else if (a == "--modules") options.module_dirs.push_back(args[++i]);
-    else if (a == "--no-system-modules") options.system_module_dirs = false;
-    else if (a == "--module") {
-      const std::string& spec = args[++i];
-      auto eq = spec.find('=');
-      std::string path = eq == std::string::npos ? spec : spec.substr(eq + 1);
-      std::string name = eq == std::string::npos ? ModuleFiles::module_name_of(path.substr(path.rfind('/') + 1))
-                                                 : spec.substr(0, eq);
-      options.module_files[name.empty() ? path : name] = path;
-    } else {
+    else {
       result.SetError(("unknown option: " + a + " (" + kUsage + ")").c_str());
       return false;
     }

@@ -3,6 +3,7 @@
 
 #include <exception>
 
+#include "krdb/kernel/module_files.h"
 #include "krdb/version.h"
 
 namespace krdb::plugin {
@@ -23,6 +24,20 @@ std::optional<bool> take_form_option(const std::vector<std::string>& args, size_
     return false;
   }
   form = *parsed;
+  return true;
+}
+
+std::optional<bool> take_module_option(const std::vector<std::string>& args, size_t& i,
+                                       BacktraceOptions& options, lldb::SBCommandReturnObject& result) {
+  const std::string& a = args[i];
+  if (a == "--no-system-modules") { options.system_module_dirs = false; return true; }
+  if (a != "--modules" && a != "--module") return std::nullopt;
+  if (i + 1 >= args.size()) {
+    result.SetError((a + " needs a value").c_str());
+    return false;
+  }
+  if (a == "--modules") options.module_dirs.push_back(args[++i]);
+  else ModuleFiles::add_module_spec(options.module_files, args[++i]);
   return true;
 }
 

@@ -6,6 +6,7 @@
 #include <lldb/API/LLDB.h>
 
 #include "krdb/demangle/demangle.h"
+#include "krdb/kernel/backtrace.h"
 
 #include <functional>
 #include <optional>
@@ -37,6 +38,12 @@ class Command : public lldb::SBCommandPluginInterface {
 // is not that option; false (with the error set in `result`) when FORM is unknown.
 std::optional<bool> take_form_option(const std::vector<std::string>& args, size_t& i,
                                      DemangleForm& form, lldb::SBCommandReturnObject& result);
+
+// Reads a module option at args[i] (--modules DIR, --module [NAME=]PATH, --no-system-modules),
+// advancing i past its value. nullopt when args[i] is none of them; false (error set) when its
+// value is missing.
+std::optional<bool> take_module_option(const std::vector<std::string>& args, size_t& i,
+                                       BacktraceOptions& options, lldb::SBCommandReturnObject& result);
 
 // Each plugin/cmd_*.cpp adds its subcommands under the `krdb` multiword command.
 void add_version_command(lldb::SBCommand& krdb);

@@ -127,16 +127,7 @@ struct KernelUnwinder::State final : StackSource {
   }
 
   ModuleFiles& module_files() {
-    if (!files) {
-      ModuleFileOptions o;
-      o.files = options.module_files;
-      o.search_dirs = options.module_dirs;
-      o.system_dirs = options.system_module_dirs;
-      o.limits = program.limits();
-      if (Dump* d = program.dump()) o.release = d->osrelease().value_or("");
-      if (o.release.empty()) o.release = read_kernel_release(program).value_or("");
-      files.emplace(std::move(o));
-    }
+    if (!files) files.emplace(module_file_options(options, program));
     return *files;
   }
 
@@ -277,6 +268,17 @@ struct KernelUnwinder::State final : StackSource {
     return *base + (address - best->address);
   }
 };
+
+ModuleFileOptions module_file_options(const BacktraceOptions& options, KernelProgram& program) {
+  ModuleFileOptions o;
+  o.files = options.module_files;
+  o.search_dirs = options.module_dirs;
+  o.system_dirs = options.system_module_dirs;
+  o.limits = program.limits();
+  if (Dump* d = program.dump()) o.release = d->osrelease().value_or("");
+  if (o.release.empty()) o.release = read_kernel_release(program).value_or("");
+  return o;
+}
 
 KernelUnwinder::KernelUnwinder(KernelProgram& program, BacktraceOptions options)
     : state_(std::make_unique<State>(program, std::move(options))) {}

@@ -124,6 +124,13 @@ std::string ModuleFiles::module_name_of(const std::string& file_name) {
   return "";
 }
 
+void ModuleFiles::add_module_spec(std::map<std::string, std::string>& files, const std::string& spec) {
+  auto eq = spec.find('=');
+  std::string path = eq == std::string::npos ? spec : spec.substr(eq + 1);
+  std::string name = eq == std::string::npos ? module_name_of(fs::path(path).filename().string()) : spec.substr(0, eq);
+  files[name.empty() ? path : name] = path;
+}
+
 void ModuleFiles::index_dirs() {
   indexed_ = true;
   uint64_t budget = options_.limits.max_list_steps;

@@ -30,13 +30,7 @@ std::string stop_description(const PanicReport& r) {
 // all; the ones the kernel did not keep, such as .modinfo, get 0).
 std::vector<ServedModule> served_modules(KernelProgram& program, const BacktraceOptions& options,
                                          std::vector<Error>& warnings) {
-  ModuleFileOptions o;
-  o.files = options.module_files;
-  o.search_dirs = options.module_dirs;
-  o.system_dirs = options.system_module_dirs;
-  o.limits = program.limits();
-  if (Dump* d = program.dump()) o.release = d->osrelease().value_or("");
-  ModuleFiles files(o);
+  ModuleFiles files(module_file_options(options, program));
   std::vector<ServedModule> out;
   ModuleList list = list_modules(program);
   if (list.truncated) warnings.push_back(list.truncated->within("module list"));

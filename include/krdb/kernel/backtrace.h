@@ -42,6 +42,11 @@ struct BacktraceOptions {
   bool use_cfi = true;
 };
 
+// The module-file search (kernel/module_files.h) these options ask for, for this kernel (its
+// release from the dump's VMCOREINFO, else from init_uts_ns).
+struct ModuleFileOptions;
+ModuleFileOptions module_file_options(const BacktraceOptions& options, KernelProgram& program);
+
 class KernelUnwinder {
  public:
   explicit KernelUnwinder(KernelProgram& program, BacktraceOptions options = {});

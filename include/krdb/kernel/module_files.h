@@ -46,6 +46,8 @@ class ModuleFiles {
 
   // "rust_crashme_ko" for "…/rust-crashme_ko.ko.zst", "" when the name is not a module file.
   static std::string module_name_of(const std::string& file_name);
+  // A --module value, "PATH" (named after its file) or "NAME=PATH", added to `files`.
+  static void add_module_spec(std::map<std::string, std::string>& files, const std::string& spec);
 
  private:
   struct Opened;
