@@ -5,10 +5,13 @@
 # `memory read` of 4 MiB of the kernel image) vs drgn 0.0.22 reading the same bytes from
 # the dump itself. Median of RUNS (default 3) wall times and peak RSS; ratios against krdb's CLI.
 # Stock LLDB has no row: it cannot open a kernel dump at all (ProcessElfCore needs virtual PT_LOADs).
-# usage: bench/serve.sh [RUNS]     (KRDB: the build dir, default build)
+# (3) with --many DIR (the ORC kit's work dir holding out-orc/dumps/many-tasks.d17.kdump, made by
+# its boot_many stage: 1000 sleeping tasks): `krdb core open` + `thread list` of every thread.
+# usage: bench/serve.sh [RUNS] [--many KRDB_FIXTURE_WORK]     (KRDB: the build dir, default build)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-3}
+many=; [ "${2:-}" = --many ] && many=${3:?--many needs the kit work dir}
 b=${KRDB:-$top/build}
 data=$b/tests/data/kernel-fp
 vm=$data/vmlinux core=$data/builtin-kaslr.d31.kdump
@@ -48,11 +51,20 @@ PY
   kill $srv; wait $srv 2>/dev/null || true; srv=
   measure lldb-read-4MiB lldb-19 -x -b -s "$tmp/read.lldb"
   measure drgn-read-4MiB drgn -q -c "$core" -s "$vm" "$tmp/read.py"
+  if [ -n "$many" ]; then
+    mvm=$many/out-orc/vmlinux mcore=$many/out-orc/dumps/many-tasks.d17.kdump
+    printf 'plugin load %s\ntarget create %s\nkrdb core open %s\nthread list\n' \
+      "$b/plugin/libkrdb-lldb.so" "$mvm" "$mcore" > "$tmp/many.lldb"
+    measure lldb-many-thread-list lldb-19 -x -b -s "$tmp/many.lldb"
+    measure krdb-bt-many "$b/cli/krdb" bt -s "$mvm" -c "$mcore"
+    lldb-19 -x -b -s "$tmp/many.lldb" 2>&1 | grep -c "tid = " > "$tmp/many.threads" || true
+  fi
 } > "$tmp/res"
 cmp -s "$tmp/mem.bin" "$tmp/mem.drgn" && same=yes || same=NO
 awk 'BEGIN {printf "%-20s %8s %8s %10s %10s\n", "task", "wall s", "RSS MB", "wall ratio", "RSS ratio"}
      {w[$1]=$2; m[$1]=$3; order[NR]=$1}
-     END {for (i = 1; i <= NR; i++) { k = order[i]; base = (k ~ /read/) ? "drgn-read-4MiB" : "krdb-bt";
+     END {for (i = 1; i <= NR; i++) { k = order[i]; base = (k ~ /many/) ? "krdb-bt-many" : (k ~ /-read-/) ? "drgn-read-4MiB" : "krdb-bt";
           printf "%-20s %8.2f %8d %10.2f %10.2f\n", k, w[k], m[k], w[k]/w[base], m[k]/m[base] }}' "$tmp/res"
 echo "bytes read through krdb serve equal drgn's from the dump: $same (4 MiB from $start)"
+[ -n "$many" ] && echo "threads listed by LLDB on the many-task dump: $(cat "$tmp/many.threads")"
 echo "(each row is a cold start: process launch, vmlinux DWARF, dump open; lldb rows include the plugin load)"
