@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "kernel_args.h"
+#include "krdb/report/json_text.h"
 #include "krdb/base/number.h"
 #include <filesystem>
 
@@ -57,7 +58,7 @@ int run_user(const BtArgs& a, UserCore& core) {
           unwinder.backtrace(t), a, all);
   }
   for (const Error& w : unwinder.warnings()) fmt::print(stderr, "krdb bt: warning: {}\n", w.describe());
-  if (a.kernel.format == "json") fmt::print("{}\n", all.dump(2));
+  if (a.kernel.format == "json") fmt::print("{}\n", json_text(all));
   if (!shown) {
     fmt::print(stderr, "krdb bt: no such thread in {} (threads: {})\n", a.kernel.core, core.threads().size());
     return kExitUsage;
@@ -133,7 +134,7 @@ int run(const BtArgs& a) {
   if (cpus.numbering == CpuNumbering::NoteOrder || !cpus.warnings.empty())
     for (const Error& w : cpus.warnings) fmt::print(stderr, "krdb bt: warning: {}\n", w.describe());
   for (const Error& w : unwinder.warnings()) fmt::print(stderr, "krdb bt: warning: {}\n", w.describe());
-  if (a.kernel.format == "json") fmt::print("{}\n", all.dump(2));
+  if (a.kernel.format == "json") fmt::print("{}\n", json_text(all));
   return status;
 }
 

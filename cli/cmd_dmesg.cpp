@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kernel_args.h"
+#include "krdb/report/json_text.h"
 #include "krdb/kernel/printk.h"
 
 namespace krdb::cli {
@@ -34,7 +35,7 @@ int run(const DmesgArgs& args) {
   }
   if (args.kernel.format == "json") {
     // Text is made valid UTF-8 by printk_to_json; replace is a second guard.
-    std::string out = printk_to_json(*log).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string out = json_text(printk_to_json(*log));
     fmt::print("{}\n", out);
   } else {
     std::string out = format_dmesg(*log, args.style);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "kernel_args.h"
+#include "krdb/report/json_text.h"
 #include "krdb/kernel/summary.h"
 #include "krdb/report/kernel_report.h"
 
@@ -24,7 +25,7 @@ int run(const KernelArgs& args) {
     j["vmcoreinfo_osrelease"] = dump.osrelease().value_or("?");
     j["build_id"] = dump.build_id().value_or("?");
     j["vmlinux_matches"] = checked;
-    fmt::print("{}\n", j.dump(2));
+    fmt::print("{}\n", json_text(j));
     return kExitOk;
   }
   fmt::print("dump       {} ({}, {})\n", dump.path(), dump.format(), dump.description());

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kernel_args.h"
+#include "krdb/report/json_text.h"
 #include "krdb/report/kernel_report.h"
 
 namespace krdb::cli {
@@ -12,7 +13,7 @@ int run(const KernelArgs& args) {
   auto p = open_kernel("modules", args);
   if (!p) return exit_code_for(p.error());
   ModuleList list = list_modules(**p);
-  if (args.format == "json") fmt::print("{}\n", modules_to_json(list).dump(2));
+  if (args.format == "json") fmt::print("{}\n", json_text(modules_to_json(list)));
   else fmt::print("{}", format_modules(list));
   return list.truncated ? kExitFindings : kExitOk;
 }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "kernel_args.h"
+#include "krdb/report/json_text.h"
 #include "krdb/kernel/cpus.h"
 #include "krdb/kernel/panic.h"
 #include "krdb/report/address_report.h"
@@ -95,7 +96,7 @@ int run(const PanicArgs& a) {
   KernelCpus cpus = read_cpus(**p, records, false);
   PanicReport r = analyze_panic(**p, cpus, unwinder);
   BacktraceStyle style{a.full_names ? DemangleForm::Full : DemangleForm::Short, false};
-  if (a.kernel.format == "json") fmt::print("{}\n", to_json(r, style).dump(2));
+  if (a.kernel.format == "json") fmt::print("{}\n", json_text(to_json(r, style)));
   else print_text(r, style);
   bool panicked = r.cpu || r.panic_message || r.rust_panic;
   return panicked ? kExitFindings : kExitOk;

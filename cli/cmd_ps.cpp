@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kernel_args.h"
+#include "krdb/report/json_text.h"
 #include "krdb/kernel/tasks.h"
 #include "krdb/report/kernel_report.h"
 
@@ -13,7 +14,7 @@ int run(const KernelArgs& args) {
   auto p = open_kernel("ps", args);
   if (!p) return exit_code_for(p.error());
   TaskList list = list_tasks(**p);
-  if (args.format == "json") fmt::print("{}\n", tasks_to_json(list).dump(2));
+  if (args.format == "json") fmt::print("{}\n", json_text(tasks_to_json(list)));
   else fmt::print("{}", format_tasks(list));
   return list.truncated || !list.errors.empty() ? kExitFindings : kExitOk;
 }

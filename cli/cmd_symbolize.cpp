@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "form_option.h"
+#include "krdb/report/json_text.h"
 #include "krdb/base/number.h"
 #include "krdb/dwarf/debug_info.h"
 #include "krdb/report/address_report.h"
@@ -52,7 +53,7 @@ void print_one(DebugInfo& info, const SymbolizeArgs& args, const std::string& te
   AddressInfo ai = info.symbolize(*addr);
   std::string out;
   if (args.format == "addr2line") out = format_address_addr2line(ai, true);
-  else if (args.format == "json") out = address_to_json(ai, args.form).dump() + "\n";
+  else if (args.format == "json") out = json_text(address_to_json(ai, args.form), -1) + "\n";
   else out = format_address_text(ai, args.form);
   std::fwrite(out.data(), 1, out.size(), stdout);
   if (ai.frames.empty() && !ai.symbol && status == kExitOk) status = kExitFindings;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "krdb/report/json_text.h"
 #include "krdb/dwarf/debug_info.h"
 #include "krdb/report/type_report.h"
 
@@ -42,7 +43,7 @@ int run(const TypesArgs& args) {
     if (args.format == "json") all.push_back(type_to_json(**info, **t));
     else fmt::print("{}", format_type_layout(**info, **t));
   }
-  if (args.format == "json") fmt::print("{}\n", all.dump(2));
+  if (args.format == "json") fmt::print("{}\n", json_text(all));
   return status;
 }
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "debug_info_cache.h"
+#include "krdb/report/json_text.h"
 #include "krdb/kernel/backtrace.h"
 #include "krdb/kernel/module_files.h"
 #include "krdb/kernel/modules.h"
@@ -87,7 +88,7 @@ bool text_or_json(lldb::SBDebugger& debugger, const std::vector<std::string>& ar
   if (args.size() > (as_json ? 1u : 0u)) { result.SetError(usage); return false; }
   return with_kernel(debugger, result, [&](KernelProgram& program) {
     T value = read(program);
-    result.Printf("%s", as_json ? (json(value).dump(2) + "\n").c_str() : text(value).c_str());
+    result.Printf("%s", as_json ? (json_text(json(value)) + "\n").c_str() : text(value).c_str());
     result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
     return true;
   });
