@@ -1,6 +1,7 @@
 #include "krdb/kernel/panic.h"
 
-#include <regex>
+#include <charconv>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -9,14 +10,13 @@ namespace krdb {
 namespace {
 
 void scan_log(const PrintkLog& log, PanicReport& r) {
-  static const std::regex rust_at(R"(panicked at ([^:\s]+):(\d+):(\d+):\s*(.*))");
   for (size_t i = 0; i < log.records.size(); ++i) {
     const std::string& t = log.records[i].text;
     if (auto p = t.find("Kernel panic - not syncing: "); p != std::string::npos && !r.panic_message)
       r.panic_message = t.substr(p + 28);
-    std::smatch m;
-    if (!r.rust_panic && std::regex_search(t, m, rust_at)) {
-      RustPanicSite s{m[1], uint32_t(std::stoul(m[2])), uint32_t(std::stoul(m[3])), m[4]};
+    std::optional<RustPanicSite> site;
+    if (!r.rust_panic && (site = parse_rust_panic_line(t))) {
+      RustPanicSite s = *site;
       // The message is the rest of the record, or the next record when printed separately.
       if (s.message.empty() && i + 1 < log.records.size()) s.message = log.records[i + 1].text;
       while (!s.message.empty() && (s.message.front() == '\n' || s.message.front() == ' '))
@@ -60,7 +60,38 @@ void build_signature(PanicReport& r) {
   for (const auto& p : parts) r.signature += (r.signature.empty() ? "" : " | ") + p;
 }
 
+// A decimal u32 at `pos` followed by ':'; advances past the ':'.
+std::optional<uint32_t> number_then_colon(std::string_view t, size_t& pos) {
+  uint32_t v = 0;
+  auto [end, ec] = std::from_chars(t.data() + pos, t.data() + t.size(), v);
+  if (ec != std::errc() || end == t.data() + pos || end == t.data() + t.size() || *end != ':') return std::nullopt;
+  pos = size_t(end - t.data()) + 1;
+  return v;
+}
+
 }  // namespace
+
+// "panicked at FILE:LINE:COL:" + message. Hand-parsed rather than with std::regex: a log line is
+// untrusted and std::regex can throw (error_complexity, error_stack) or recurse deeply on long
+// input; this is linear and never throws.
+std::optional<RustPanicSite> parse_rust_panic_line(std::string_view t) {
+  constexpr std::string_view kKey = "panicked at ";
+  for (size_t at = t.find(kKey); at != std::string_view::npos; at = t.find(kKey, at + 1)) {
+    size_t pos = at + kKey.size(), file_end = pos;
+    while (file_end < t.size() && t[file_end] != ':' && !std::isspace(static_cast<unsigned char>(t[file_end]))) ++file_end;
+    if (file_end == pos || file_end >= t.size() || t[file_end] != ':') continue;
+    size_t p = file_end + 1;
+    auto line = number_then_colon(t, p);
+    if (!line) continue;
+    auto column = number_then_colon(t, p);
+    if (!column) continue;
+    while (p < t.size() && std::isspace(static_cast<unsigned char>(t[p]))) ++p;
+    size_t eol = t.find('\n', p);
+    return RustPanicSite{std::string(t.substr(pos, file_end - pos)), *line, *column,
+                         std::string(t.substr(p, eol == std::string_view::npos ? std::string_view::npos : eol - p))};
+  }
+  return std::nullopt;
+}
 
 PanicReport analyze_panic(KernelProgram& program, const KernelCpus& cpus, KernelUnwinder& unwinder) {
   PanicReport r;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct PanicReport {
   std::string signature;                     // stable one-line crash signature
   std::vector<std::string> problems;
 };
+
+// The Rust panic site in one log record ("… panicked at FILE:LINE:COL: message"); nullopt when
+// the record holds none. Linear in the record, never throws.
+std::optional<RustPanicSite> parse_rust_panic_line(std::string_view text);
 
 PanicReport analyze_panic(KernelProgram& program, const KernelCpus& cpus, KernelUnwinder& unwinder);
 
