@@ -20,6 +20,7 @@ const std::vector<LimitInfo>& limit_table() {
       {"max_cpus", &Limits::max_cpus, "CPUs read from nr_cpu_ids and the dump's notes"},
       {"max_module_symbols", &Limits::max_module_symbols, "symbols read from one module's kallsyms"},
       {"max_orc_entries", &Limits::max_orc_entries, "entries of one module's ORC table read from memory"},
+      {"max_section_bytes", &Limits::max_section_bytes, "bytes of one decompressed ELF section"},
   };
   return table;
 }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "krdb/base/cursor.h"
+#include "krdb/base/limits.h"
 
 namespace krdb::dw {
 
@@ -187,9 +188,20 @@ bool ObjectAccess::decompress(Section& s) {
   c.skip(4);
   uint64_t size = c.u64();
   c.skip(8);
-  if (!c.ok() || type != ELFCOMPRESS_ZLIB || size > (uint64_t(1) << 34)) {
-    warnings_.emplace_back(ErrorKind::Unsupported,
-                           fmt::format("compressed section of type {} and size {} not supported", type, size),
+  if (!c.ok() || type != ELFCOMPRESS_ZLIB) {
+    warnings_.emplace_back(ErrorKind::Unsupported, fmt::format("compressed section of type {} not supported", type),
+                           elf_.path() + ": " + s.elf->name);
+    return false;
+  }
+  // The claimed size is untrusted: zlib expands at most 1032:1, and no section may exceed
+  // Limits::max_section_bytes — checked before anything is allocated.
+  uint64_t compressed = s.data.size() > 24 ? s.data.size() - 24 : 0;
+  uint64_t limit = default_limits().max_section_bytes;
+  if (size > compressed * 1032 + 1024 || size > limit) {
+    warnings_.emplace_back(ErrorKind::BadData,
+                           fmt::format("compressed section claims {} bytes from {} compressed (zlib expands at most "
+                                       "1032:1; max_section_bytes is {}): not decompressed",
+                                       size, compressed, limit),
                            elf_.path() + ": " + s.elf->name);
     return false;
   }

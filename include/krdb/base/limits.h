@@ -26,6 +26,7 @@ struct Limits {
   uint64_t max_cpus = 8192;              // CPUs (nr_cpu_ids, dump notes): x86-64's NR_CPUS maximum
   uint64_t max_module_symbols = 1 << 20; // symbols of one module's kallsyms (mod->kallsyms)
   uint64_t max_orc_entries = 1 << 22;    // entries of one module's ORC table read from memory
+  uint64_t max_section_bytes = 1ull << 31; // one decompressed ELF section (SHF_COMPRESSED debug info)
 };
 
 struct LimitInfo {

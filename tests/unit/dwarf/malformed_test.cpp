@@ -2,12 +2,17 @@
 // parts while everything else keeps working — never a crash (run under ASan/UBSan) or a hang.
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
 #include "krdb/dwarf/debug_info.h"
+#include "krdb/elf/elf_file.h"
 
 using namespace krdb;
 
@@ -131,4 +136,36 @@ TEST_CASE("a CU whose base section is missing is skipped with an error (fuzz reg
     (void)exercise(path);
     std::filesystem::remove(path);
   }
+}
+
+TEST_CASE("a compressed section claiming an absurd size is refused before any allocation", "[dwarf]") {
+  // The module with its DWARF compressed (SHF_COMPRESSED, ELFCOMPRESS_ZLIB), as distributions ship it.
+  std::string gabi = write_temp({}, "gabi.ko");
+  std::string cmd = "objcopy --compress-debug-sections=zlib-gabi '" + kModule + "' '" + gabi + "'";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  size_t baseline = exercise(gabi);
+  CHECK(baseline > 0);  // decompressed and symbolized
+  CHECK(baseline == exercise(kModule));
+  // Elf64_Chdr.ch_size of .debug_info (8 bytes in) now claims 6 GiB: below what krdb once
+  // accepted (16 GiB), far above what its compressed bytes can expand to.
+  auto [offset, size] = section_range(gabi, ".debug_info");
+  REQUIRE(size > 24);
+  auto bytes = slurp(gabi);
+  uint64_t huge = 6ull << 30;
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  std::memcpy(bytes.data() + offset + 8, &huge, 8);
+  std::string bad = write_temp(bytes, "gabi-huge.ko");
+  auto info = DebugInfo::open(bad);
+  if (info) {
+    CHECK((*info)->units().empty());  // no DWARF from that section
+  } else {
+    CHECK(info.error().context.find(bad) != std::string::npos);
+  }
+  CHECK(exercise(bad) == 0);
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  CHECK(after.ru_maxrss - before.ru_maxrss < 256 * 1024);  // KiB: nothing near 6 GiB was touched
+  std::filesystem::remove(gabi);
+  std::filesystem::remove(bad);
 }
