@@ -21,7 +21,7 @@ struct Limits {
   uint64_t max_die_depth = 256;          // nesting of DIEs walked in one compile unit
   uint64_t max_string_bytes = 1 << 20;   // bytes read for one string from target memory
   uint64_t demangle_depth = 500;         // recursion depth of the Rust demangler (as rustc-demangle)
-  uint64_t demangle_output = 1 << 20;    // bytes of output for one demangled symbol
+  uint64_t demangle_output = 1000000;    // bytes of output for one demangled symbol (rustc-demangle's MAX_SIZE)
   uint64_t max_printk_records = 1 << 20; // records of the printk ring buffer
   uint64_t max_cpus = 8192;              // CPUs (nr_cpu_ids, dump notes): x86-64's NR_CPUS maximum
   uint64_t max_module_symbols = 1 << 20; // symbols of one module's kallsyms (mod->kallsyms)

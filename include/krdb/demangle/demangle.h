@@ -10,6 +10,8 @@
 //    rustc-demangle does, instead of running away.
 #pragma once
 
+#include "krdb/base/limits.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,8 +34,10 @@ struct DemangleOptions {
   DemangleForm form = DemangleForm::Full;
   bool cxx = true;  // demangle Itanium C++ names that are not Rust names
   ShortOptions short_form;
-  unsigned max_depth = 500;          // as rustc-demangle's MAX_DEPTH
-  size_t max_output = 1'000'000;     // as rustc-demangle's MAX_SIZE
+  // Limits::demangle_depth (500, rustc-demangle's MAX_DEPTH) and demangle_output (as its
+  // MAX_SIZE, 1,000,000 bytes) of the process-wide limits unless set otherwise.
+  unsigned max_depth = unsigned(default_limits().demangle_depth);
+  size_t max_output = size_t(default_limits().demangle_output);
 };
 
 struct Demangled {

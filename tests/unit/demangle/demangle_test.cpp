@@ -85,3 +85,17 @@ TEST_CASE("demangle: v0 pattern types as rustc-demangle prints them", "[demangle
   std::string deep = "_RMC0Wm" + std::string(1000, 'O') + "N" + std::string(1000, 'E');
   CHECK_FALSE(demangle(deep).ok);
 }
+
+TEST_CASE("demangle: the limits come from Limits (demangle_depth, demangle_output)", "[demangle]") {
+  const std::string nested = "_RINvC3foo3bar" + std::string(40, 'R') + "hE";  // depth 40
+  CHECK(demangle(nested).ok);
+  Limits saved = default_limits();
+  REQUIRE(set_limit(default_limits(), "demangle_depth", 20));
+  CHECK_FALSE(demangle(nested).ok);  // over the depth set by name
+  REQUIRE(set_limit(default_limits(), "demangle_depth", 500));
+  REQUIRE(set_limit(default_limits(), "demangle_output", 16));
+  auto capped = demangle("_RNvNtCs1234_6kernel5print11call_printk");
+  CHECK(capped.text.find("{size limit reached}") != std::string::npos);
+  default_limits() = saved;
+  CHECK(demangle("_RNvNtCs1234_6kernel5print11call_printk").text == "kernel::print::call_printk");
+}
