@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "kernel_args.h"
+#include "krdb/base/number.h"
 #include "krdb/serve/listener.h"
 #include "krdb/serve/session.h"
 
@@ -27,9 +28,9 @@ struct ServeArgs {
 
 int run(const ServeArgs& a) {
   auto colon = a.listen.rfind(':');
-  unsigned long port = 0;
-  if (colon == std::string::npos || colon == 0 ||
-      (port = std::strtoul(a.listen.c_str() + colon + 1, nullptr, 10)) > 65535) {
+  std::optional<uint64_t> port;
+  if (colon != std::string::npos && colon != 0) port = parse_unsigned(std::string_view(a.listen).substr(colon + 1), 10);
+  if (!port || *port > 65535) {
     fmt::print(stderr, "krdb serve: --listen wants HOST:PORT (e.g. 127.0.0.1:1234, port 0 = any free one)\n");
     return kExitUsage;
   }
@@ -47,7 +48,7 @@ int run(const ServeArgs& a) {
   for (const Error& w : (*session)->warnings) fmt::print(stderr, "krdb serve: warning: {}\n", w.describe());
   serve::GdbServer& server = *(*session)->server;
   size_t thread_count = (*session)->thread_count;
-  auto listener = serve::listen_on(host, uint16_t(port));
+  auto listener = serve::listen_on(host, uint16_t(*port));
   if (!listener) { fmt::print(stderr, "krdb serve: {}\n", listener.error().describe()); return exit_code_for(listener.error()); }
   if (host != "127.0.0.1")
     fmt::print(stderr, "krdb serve: WARNING: listening on {} — anyone who can reach it can read this kernel's memory\n", host);

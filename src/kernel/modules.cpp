@@ -1,11 +1,14 @@
 #include "krdb/kernel/modules.h"
 
+#include <elf.h>
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
 
 #include <fmt/format.h>
 
+#include "krdb/base/cursor.h"
 #include "krdb/kernel/list.h"
 
 namespace krdb {
@@ -115,12 +118,14 @@ void read_kallsyms(KernelProgram& p, ModuleInfo& m) {
 void read_build_id(KernelProgram& p, ModuleInfo& m) {
   const ModuleSection* note = m.section(".note.gnu.build-id");
   if (!note) return;
+  std::string source = fmt::format("module {} build-id note at {:#x}", m.name, note->address);
   uint8_t header[16];
   if (auto r = p.memory().read(note->address, header); !r) { m.errors.push_back(r.error().within("module build-id note")); return; }
-  uint32_t namesz, descsz, type;
-  std::memcpy(&namesz, header, 4); std::memcpy(&descsz, header + 4, 4); std::memcpy(&type, header + 8, 4);
-  if (namesz != 4 || type != 3 /*NT_GNU_BUILD_ID*/ || descsz == 0 || descsz > 64 || std::memcmp(header + 12, "GNU", 4) != 0) {
-    m.errors.emplace_back(ErrorKind::BadData, "not a GNU build-id note", fmt::format("module {} at {:#x}", m.name, note->address));
+  Cursor c(header, source);
+  uint32_t namesz = c.u32(), descsz = c.u32(), type = c.u32();
+  std::string_view name = c.fixed_string(4);
+  if (!c.ok() || namesz != 4 || type != NT_GNU_BUILD_ID || descsz == 0 || descsz > 64 || name != "GNU") {
+    m.errors.emplace_back(ErrorKind::BadData, "not a GNU build-id note", source);
     return;
   }
   std::vector<uint8_t> id(descsz);
@@ -150,12 +155,11 @@ Expected<ModuleSymbol> module_symbol_at(KernelProgram& p, const ModuleInfo& m, u
   for (uint64_t i = 0; i < k.count; ++i) {
     char type = char(types[i]);
     if (type == 'U' || type == 'u') continue;  // undefined
-    uint32_t name;
-    uint16_t shndx;
-    uint64_t value;
-    std::memcpy(&name, &syms[i * kSymSize], 4);
-    std::memcpy(&shndx, &syms[i * kSymSize + 6], 2);
-    std::memcpy(&value, &syms[i * kSymSize + 8], 8);
+    Cursor c(std::span<const uint8_t>(syms).subspan(i * kSymSize, kSymSize), m.name + " kallsyms symtab");
+    uint32_t name = c.u32();
+    c.skip(2);  // st_info, st_other
+    uint16_t shndx = c.u16();
+    uint64_t value = c.u64();
     if (shndx != 0 && name != 0 && value <= address) below.emplace_back(value, name);
   }
   std::sort(below.begin(), below.end(), std::greater<>());

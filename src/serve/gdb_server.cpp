@@ -1,11 +1,11 @@
 #include "krdb/serve/gdb_server.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 
 #include <fmt/format.h>
 
+#include "krdb/base/number.h"
 #include "krdb/serve/packet.h"
 
 namespace krdb::serve {
@@ -65,13 +65,7 @@ std::string le_hex(uint64_t v, unsigned bytes) {
   return to_hex(raw);
 }
 
-std::optional<uint64_t> parse_hex(std::string_view s) {
-  if (s.empty() || s.size() > 16) return std::nullopt;
-  uint64_t v = 0;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v, 16);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
+std::optional<uint64_t> parse_hex(std::string_view s) { return parse_unsigned(s, 16); }
 
 // A thread id as GDB/LLDB send it: hex, "-1" (all) or "0" (any).
 std::optional<int64_t> parse_tid(std::string_view s) {
