@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "commands.h"
+#include "krdb/dwarf/index_cache.h"
 #include "krdb/version.h"
 
 int main(int argc, char** argv) noexcept {
@@ -13,6 +14,10 @@ int main(int argc, char** argv) noexcept {
                  "krdb"};
     app.set_version_flag("--version", std::string("krdb ") + krdb::kVersion);
     app.require_subcommand(1);
+    app.fallthrough();  // global flags also after the subcommand: `krdb bt --no-cache …`
+    app.add_flag_callback("--no-cache", [] { krdb::index_cache_settings().enabled = false; },
+                          "neither read nor write the name-index cache ($KRDB_CACHE_DIR, else "
+                          "$XDG_CACHE_HOME/krdb, else ~/.cache/krdb)");
     for (CommandAdder add : {add_version_command, add_demangle_command, add_symbolize_command,
                                  add_types_command, add_ps_command, add_modules_command,
                                  add_bt_command, add_panic_command, add_dmesg_command,

@@ -10,6 +10,7 @@
 
 #include "krdb/dwarf/debug_info.h"
 #include "libdwarf_api.h"
+#include "name_scan.h"
 #include "object_access.h"
 
 namespace krdb {
@@ -81,8 +82,16 @@ struct DebugInfo::Impl {
   std::unordered_map<TypeId, std::unique_ptr<Type>> types;    // by DIE offset
   std::unordered_set<TypeId> types_loading;  // recursion guard for malformed type graphs
   bool name_index_built = false;
-  std::unordered_map<std::string, std::vector<TypeId>> type_index;      // name and qualified name
-  std::unordered_map<std::string, uint64_t> variable_index;             // global variable DIEs
+  // String-keyed maps searchable by string_view without a copy.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  template <typename T>
+  using NameMapOf = std::unordered_map<std::string, T, NameHash, std::equal_to<>>;
+  using NameMap = NameMapOf<std::vector<TypeId>>;
+  NameMap type_index;                        // name and qualified name
+  NameMapOf<uint64_t> variable_index;        // global variable DIEs
   std::unordered_map<uint64_t, std::string> type_qualified;             // from the name index walk
 
   ~Impl();
@@ -100,6 +109,13 @@ struct DebugInfo::Impl {
   const dw::NameInfo& names_of(uint64_t die_offset);
   // type_index.cpp / types.cpp
   Expected<void> build_name_index();
+  std::vector<dw::UnitNames> collect_unit_names();  // every unit: scanned, else walked
+  dw::NameScanSections name_scan_sections();
+  Expected<dw::UnitNames> walk_unit_names(uint32_t unit);  // through libdwarf
+  // index_cache.cpp: the index on disk (krdb/dwarf/index_cache.h)
+  std::optional<std::string> index_cache_path() const;
+  bool load_cached_index();
+  void store_cached_index() const;
   Expected<const Type*> load_type(TypeId id);
   Expected<void> read_children(const dw::Die& die, Type& t);
   Expected<void> read_variant_part(const dw::Die& die, Type& t);

@@ -105,6 +105,15 @@ std::optional<uint64_t> ObjectAccess::section_address(const std::string& name) c
   return std::nullopt;
 }
 
+std::span<const uint8_t> ObjectAccess::section_data(const std::string& name) {
+  for (Section& s : sections_) {
+    if (!s.elf || s.elf->name != name || s.elf->type == SHT_NOBITS) continue;
+    if (!s.loaded) load(s);
+    return s.usable ? s.data : std::span<const uint8_t>();
+  }
+  return {};
+}
+
 Expected<void> ObjectAccess::validate_tables() {
   for (Section& s : sections_) {
     if (!s.elf) continue;
@@ -179,6 +188,7 @@ bool ObjectAccess::load(Section& s) {
   }
   if ((s.elf->flags & SHF_COMPRESSED) && !decompress(s)) return false;
   if (elf_.type() == ET_REL && is_debug_section(*s.elf)) apply_relocations(s);
+  s.usable = true;
   return true;
 }
 

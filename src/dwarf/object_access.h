@@ -23,6 +23,10 @@ class ObjectAccess {
   explicit ObjectAccess(const ElfFile& elf);
   Dwarf_Obj_Access_Interface* interface() { return &iface_; }
   std::optional<uint64_t> section_address(const std::string& name) const;
+  // The bytes of a section as libdwarf sees them (decompressed, relocated), loading it if
+  // needed; empty when the file has no such section or it could not be loaded. Valid while this
+  // object lives. Not thread-safe: call before sharing the bytes with worker threads.
+  std::span<const uint8_t> section_data(const std::string& name);
   // Relocatable files: the allocated section holding a synthetic address, and the offset in it.
   std::optional<std::pair<uint32_t, uint64_t>> section_offset(uint64_t address) const;
   // Checks the unit headers of the DWARF 5 table sections every CU shares (.debug_addr,
@@ -41,6 +45,7 @@ class ObjectAccess {
     std::span<const uint8_t> data;    // what libdwarf reads
     std::vector<uint8_t> owned;       // decompressed and/or relocated copy
     bool loaded = false;
+    bool usable = false;              // loaded, and decompressed/relocated without error
   };
   static int get_section_info(void* obj, Dwarf_Half index, Dwarf_Obj_Access_Section* out, int* err);
   static Dwarf_Endianness get_byte_order(void*) { return DW_OBJECT_LSB; }

@@ -4,28 +4,29 @@
 // its own copy of common types, one is enough).
 #include <fmt/format.h>
 
+#include <atomic>
+#include <thread>
+
 #include "debug_info_impl.h"
+#include "name_scan.h"
 
 namespace krdb {
 
 namespace {
 
 constexpr size_t kMaxPerName = 4;
-
-bool is_named_type(Dwarf_Half tag) {
-  return tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
-         tag == DW_TAG_enumeration_type || tag == DW_TAG_typedef || tag == DW_TAG_base_type ||
-         tag == DW_TAG_class_type;
-}
+// Below this many units a thread costs more than it saves (a .ko has one unit).
+constexpr size_t kUnitsPerThread = 64;
 
 // Definitions first: a declaration is kept only while no definition of the name is known (C
 // CUs that use `struct rq *` carry a declaration of rq; one CU defines it).
-void add(std::unordered_map<std::string, std::vector<TypeId>>& index,
-         std::unordered_map<TypeId, bool>& declarations, const std::string& key, TypeId id,
-         bool declaration) {
-  auto& v = index[key];
+void add(DebugInfo::Impl::NameMap& index, std::unordered_set<TypeId>& declarations,
+         std::string_view key, TypeId id, bool declaration) {
+  auto it = index.find(key);
+  if (it == index.end()) it = index.emplace(std::string(key), std::vector<TypeId>()).first;
+  auto& v = it->second;
   if (declaration) {
-    if (v.empty()) { v.push_back(id); declarations[id] = true; }
+    if (v.empty()) { v.push_back(id); declarations.insert(id); }
     return;
   }
   if (v.size() == 1 && declarations.count(v[0])) v.clear();
@@ -34,47 +35,103 @@ void add(std::unordered_map<std::string, std::vector<TypeId>>& index,
 
 }  // namespace
 
+dw::NameScanSections DebugInfo::Impl::name_scan_sections() {
+  return {access->section_data(".debug_info"), access->section_data(".debug_abbrev"),
+          access->section_data(".debug_str"), access->section_data(".debug_line_str"),
+          access->section_data(".debug_str_offsets")};
+}
+
+Expected<dw::UnitNames> DebugInfo::Impl::walk_unit_names(uint32_t unit) {
+  dw::UnitNames out;
+  auto die = dw::die_at(dbg, units[unit].die_offset);
+  if (!die) return die.error();
+  // Explicit stack of (next DIE, namespace path) to stay off the C++ stack.
+  struct Level { dw::Die die; std::string_view path; };
+  std::vector<Level> stack;
+  auto first = die->child();
+  if (!first) return first.error();
+  if (!*first) return out;
+  stack.push_back({std::move(*first), {}});
+  while (!stack.empty()) {
+    Level& level = stack.back();
+    if (!level.die) { stack.pop_back(); continue; }
+    dw::Die cur = std::move(level.die);
+    std::string_view path = level.path;
+    auto next = cur.sibling();
+    level.die = next ? std::move(*next) : dw::Die();
+    Dwarf_Half tag = cur.tag();
+    auto name = cur.string(DW_AT_name);
+    if (!name) continue;
+    out.storage.push_back(std::move(*name));
+    std::string_view plain = out.storage.back(), qualified;
+    if (!path.empty()) {
+      out.storage.push_back(fmt::format("{}::{}", path, plain));
+      qualified = out.storage.back();
+    }
+    if (dw::is_indexed_type_tag(tag)) {
+      bool decl = cur.flag(DW_AT_declaration).value_or(false);
+      out.entries.push_back({dw::NameEntry::Type, decl, cur.offset(), plain, qualified});
+    } else if (tag == DW_TAG_variable) {
+      out.entries.push_back({dw::NameEntry::Variable, false, cur.offset(), plain, qualified});
+    } else if (tag == DW_TAG_namespace && stack.size() < limits.max_die_depth) {
+      auto child = cur.child();
+      if (child && *child) stack.push_back({std::move(*child), qualified.empty() ? plain : qualified});
+    }
+  }
+  return out;
+}
+
+std::vector<dw::UnitNames> DebugInfo::Impl::collect_unit_names() {
+  std::vector<std::optional<Expected<dw::UnitNames>>> scanned(units.size());
+  dw::NameScanSections sections = name_scan_sections();
+  if (!sections.info.empty() && !sections.abbrev.empty()) {
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < units.size();)
+        scanned[i] = dw::scan_unit_names(sections, units[i].offset, limits);
+    };
+    size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                      units.size() / kUnitsPerThread + 1);
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+  }
+  std::vector<dw::UnitNames> out(units.size());
+  for (size_t i = 0; i < units.size(); ++i) {
+    if (scanned[i] && *scanned[i]) { out[i] = std::move(**scanned[i]); continue; }
+    // The scanner could not read this unit: libdwarf reads it (libdwarf is not thread-safe,
+    // so this runs here, after the workers).
+    auto walked = walk_unit_names(uint32_t(i));
+    if (walked) out[i] = std::move(*walked);
+    else unit_errors.push_back(walked.error().within("name index of unit " + units[i].name));
+  }
+  return out;
+}
+
 Expected<void> DebugInfo::Impl::build_name_index() {
   if (name_index_built) return {};
   name_index_built = true;
   if (!dbg) return {};
-  std::unordered_map<TypeId, bool> declarations;
-  for (const CompileUnit& cu : units) {
-    auto die = dw::die_at(dbg, cu.die_offset);
-    if (!die) continue;
-    // Explicit stack of (first child, namespace path) to stay off the C++ stack.
-    struct Level { dw::Die die; std::string path; };
-    std::vector<Level> stack;
-    auto first = die->child();
-    if (!first || !*first) continue;
-    stack.push_back({std::move(*first), ""});
-    while (!stack.empty()) {
-      Level& level = stack.back();
-      if (!level.die) { stack.pop_back(); continue; }
-      dw::Die cur = std::move(level.die);
-      std::string path = level.path;
-      auto next = cur.sibling();
-      level.die = next ? std::move(*next) : dw::Die();
-      Dwarf_Half tag = cur.tag();
-      auto name = cur.string(DW_AT_name);
-      if (!name) continue;
-      std::string qualified = path.empty() ? *name : path + "::" + *name;
-      if (is_named_type(tag)) {
-        bool decl = cur.flag(DW_AT_declaration).value_or(false);
-        add(type_index, declarations, *name, cur.offset(), decl);
-        if (qualified != *name) {
-          add(type_index, declarations, qualified, cur.offset(), decl);
-          type_qualified[cur.offset()] = qualified;
+  if (load_cached_index()) return {};
+  size_t errors_before = unit_errors.size();
+  std::unordered_set<TypeId> declarations;
+  for (const dw::UnitNames& unit : collect_unit_names()) {
+    for (const dw::NameEntry& e : unit.entries) {
+      if (e.kind == dw::NameEntry::Type) {
+        add(type_index, declarations, e.name, e.offset, e.declaration);
+        if (!e.qualified.empty()) {
+          add(type_index, declarations, e.qualified, e.offset, e.declaration);
+          type_qualified.emplace(e.offset, std::string(e.qualified));
         }
-      } else if (tag == DW_TAG_variable) {
-        variable_index.emplace(qualified, cur.offset());
-        variable_index.emplace(*name, cur.offset());
-      } else if (tag == DW_TAG_namespace && stack.size() < limits.max_die_depth) {
-        auto child = cur.child();
-        if (child && *child) stack.push_back({std::move(*child), qualified});
+      } else {
+        for (std::string_view key : {e.qualified, e.name})
+          if (!key.empty() && variable_index.find(key) == variable_index.end())
+            variable_index.emplace(std::string(key), e.offset);
       }
     }
   }
+  if (unit_errors.size() == errors_before) store_cached_index();
   return {};
 }
 

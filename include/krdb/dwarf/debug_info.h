@@ -134,6 +134,7 @@ class DebugInfo {
   Expected<TypeId> variable_type(const std::string& name);
 
   struct Impl;
+  Impl& internals() { return *impl_; }  // for src/dwarf/ and its tests only
 
  private:
   DebugInfo() = default;
