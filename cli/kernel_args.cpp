@@ -31,16 +31,24 @@ Expected<Limits> parse_limits(const std::string& command, const KernelArgs& args
   return limits;
 }
 
-Expected<std::unique_ptr<KernelProgram>> open_kernel(const std::string& command,
-                                                     const KernelArgs& args) {
+std::vector<std::unique_ptr<KernelProgram>>& open_programs() {
+  static std::vector<std::unique_ptr<KernelProgram>> programs;
+  return programs;
+}
+
+Expected<KernelProgram*> open_kernel(const std::string& command, const KernelArgs& args) {
   OpenOptions options;
   options.force = args.force;
   auto limits = parse_limits(command, args);
   if (!limits) return limits.error();
   options.limits = *limits;
   auto p = KernelProgram::open_dump(args.vmlinux, args.core, options);
-  if (!p) fmt::print(stderr, "krdb {}: {}\n", command, p.error().describe());
-  return p;
+  if (!p) {
+    fmt::print(stderr, "krdb {}: {}\n", command, p.error().describe());
+    return p.error();
+  }
+  open_programs().push_back(std::move(*p));
+  return open_programs().back().get();
 }
 
 void add_module_options(CLI::App* cmd, ModuleArgs& args) {

@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint32_t n[3];
   std::memcpy(n, data, 12);
   std::span<const uint8_t> rest(data + 12, size - 12);
-  krdb::dw::NameScanSections s;
+  krdb::dw::RawSections s;
   std::span<const uint8_t>* parts[3] = {&s.info, &s.abbrev, &s.str_offsets};
   for (int i = 0; i < 3; ++i) {
     size_t take = std::min<size_t>(n[i], rest.size());

@@ -98,11 +98,17 @@ struct DebugInfo::Impl {
   const ElfFile& dwarf_elf() const { return debug_elf ? *debug_elf : *elf; }
 
   // units.cpp
-  Expected<void> load_units();
+  Expected<void> load_units();   // scan_units(), else walk_units()
+  Expected<void> scan_units();   // by hand (die_reader.h)
+  Expected<void> walk_units();   // through libdwarf
+  void index_unit_ranges();
   int unit_for_address(uint64_t address) const;
   int unit_for_offset(uint64_t die_offset) const;
-  // scopes.cpp
+  // scopes.cpp (through libdwarf) and scope_scan.cpp (by hand, checked against it)
   Expected<void> load_scopes(uint32_t unit);
+  Expected<void> walk_scopes(uint32_t unit);
+  Expected<void> scan_scopes(uint32_t unit, dw::UnitData& out);
+  static void sort_top(dw::UnitData& data);
   // lines.cpp
   Expected<void> load_lines(uint32_t unit);
   // names.cpp
@@ -110,7 +116,9 @@ struct DebugInfo::Impl {
   // type_index.cpp / types.cpp
   Expected<void> build_name_index();
   std::vector<dw::UnitNames> collect_unit_names();  // every unit: scanned, else walked
-  dw::NameScanSections name_scan_sections();
+  dw::RawSections raw_sections();  // read once, before any worker thread
+  dw::RawSections raw;
+  bool raw_sections_read = false;
   Expected<dw::UnitNames> walk_unit_names(uint32_t unit);  // through libdwarf
   // index_cache.cpp: the index on disk (krdb/dwarf/index_cache.h)
   std::optional<std::string> index_cache_path() const;

@@ -6,21 +6,11 @@
 #include <fmt/format.h>
 
 #include "debug_info_impl.h"
+#include "scope_tags.h"
 
 namespace krdb {
 
 namespace {
-
-bool is_scope(Dwarf_Half tag) {
-  return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
-         tag == DW_TAG_lexical_block;
-}
-
-// Tags whose children may hold scopes or named subprograms; everything else is skipped whole.
-bool may_contain_scopes(Dwarf_Half tag) {
-  return is_scope(tag) || tag == DW_TAG_namespace || tag == DW_TAG_structure_type ||
-         tag == DW_TAG_union_type || tag == DW_TAG_enumeration_type || tag == DW_TAG_class_type;
-}
 
 class ScopeWalker {
  public:
@@ -46,7 +36,7 @@ class ScopeWalker {
  private:
   Expected<void> visit(const dw::Die& die, int32_t parent, std::string& path, uint64_t depth) {
     Dwarf_Half tag = die.tag();
-    if (!may_contain_scopes(tag)) return {};
+    if (!dw::may_contain_scopes(tag)) return {};
     int32_t scope_index = parent;
     size_t path_len = path.size();
     if (tag == DW_TAG_subprogram || tag == DW_TAG_namespace || tag == DW_TAG_structure_type ||
@@ -56,7 +46,7 @@ class ScopeWalker {
         if (tag != DW_TAG_subprogram) path += (path.empty() ? "" : "::") + *name;
       }
     }
-    if (is_scope(tag)) {
+    if (dw::is_scope_tag(tag)) {
       auto ranges = die.ranges(data_.base);
       if (!ranges.empty()) scope_index = add_scope(die, tag, std::move(ranges), parent);
     }
@@ -97,14 +87,36 @@ Expected<void> DebugInfo::Impl::load_scopes(uint32_t unit) {
   dw::UnitData& data = unit_data[unit];
   if (data.scopes_loaded) return {};
   data.scopes_loaded = true;
+  // The scanner first (fast); whatever it cannot read the same way, libdwarf reads.
+  dw::UnitData scanned;
+  scanned.base = data.base;
+  if (scan_scopes(unit, scanned)) {
+    data.scopes = std::move(scanned.scopes);
+    data.top = std::move(scanned.top);
+    data.qualified = std::move(scanned.qualified);
+    sort_top(data);
+    return {};
+  }
+  return walk_scopes(unit);
+}
+
+void DebugInfo::Impl::sort_top(dw::UnitData& data) {
+  std::sort(data.top.begin(), data.top.end(),
+            [](const auto& a, const auto& b) { return a.range.begin < b.range.begin; });
+}
+
+Expected<void> DebugInfo::Impl::walk_scopes(uint32_t unit) {
+  dw::UnitData& data = unit_data[unit];
+  data.scopes.clear();
+  data.top.clear();
+  data.qualified.clear();
   auto die = dw::die_at(dbg, units[unit].die_offset);
   if (!die) return die.error();
   std::string path;
   ScopeWalker walker(*this, unit);
   auto r = walker.walk(*die, -1, path, 0);
   // Whatever was read before an error stays usable (partial result); the error is reported.
-  std::sort(data.top.begin(), data.top.end(),
-            [](const auto& a, const auto& b) { return a.range.begin < b.range.begin; });
+  sort_top(data);
   if (!r) {
     Error e = r.error().within(fmt::format("{}: CU {} ({})", debug_path, units[unit].name,
                                            fmt::format("{:#x}", units[unit].offset)));

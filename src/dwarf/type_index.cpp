@@ -35,10 +35,14 @@ void add(DebugInfo::Impl::NameMap& index, std::unordered_set<TypeId>& declaratio
 
 }  // namespace
 
-dw::NameScanSections DebugInfo::Impl::name_scan_sections() {
-  return {access->section_data(".debug_info"), access->section_data(".debug_abbrev"),
-          access->section_data(".debug_str"), access->section_data(".debug_line_str"),
-          access->section_data(".debug_str_offsets")};
+dw::RawSections DebugInfo::Impl::raw_sections() {
+  if (!raw_sections_read && access) {
+    raw_sections_read = true;
+    auto get = [&](const char* name) { return access->section_data(name); };
+    raw = {get(".debug_info"), get(".debug_abbrev"), get(".debug_str"), get(".debug_line_str"),
+           get(".debug_str_offsets"), get(".debug_addr"), get(".debug_rnglists"), get(".debug_ranges")};
+  }
+  return raw;
 }
 
 Expected<dw::UnitNames> DebugInfo::Impl::walk_unit_names(uint32_t unit) {
@@ -83,7 +87,7 @@ Expected<dw::UnitNames> DebugInfo::Impl::walk_unit_names(uint32_t unit) {
 
 std::vector<dw::UnitNames> DebugInfo::Impl::collect_unit_names() {
   std::vector<std::optional<Expected<dw::UnitNames>>> scanned(units.size());
-  dw::NameScanSections sections = name_scan_sections();
+  dw::RawSections sections = raw_sections();
   if (!sections.info.empty() && !sections.abbrev.empty()) {
     std::atomic<size_t> next{0};
     auto work = [&] {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "debug_info_impl.h"
+#include "die_reader.h"
 
 namespace krdb {
 
@@ -23,9 +24,124 @@ std::optional<std::string> missing_base_section(const dw::Die& cu) {
   return std::nullopt;
 }
 
+// libdwarf's has_section(): a base section is present when non-empty.
+std::optional<std::string> missing_base_section(const dw::DieReader::Bases& b, const dw::RawSections& s,
+                                                bool has_loclists_base, std::span<const uint8_t> loclists) {
+  if (b.addr && s.addr.empty()) return std::string(".debug_addr");
+  if (b.rnglists && s.rnglists.empty()) return std::string(".debug_rnglists");
+  if (has_loclists_base && loclists.empty()) return std::string(".debug_loclists");
+  if (b.str_offsets && s.str_offsets.empty()) return std::string(".debug_str_offsets");
+  return std::nullopt;
+}
+
 }  // namespace
 
+// The unit table through DieReader (die_reader.h): the header and the unit DIE of every CU. An
+// Error for anything unexpected, and load_units() then reads the whole table through libdwarf.
+Expected<void> DebugInfo::Impl::scan_units() {
+  dw::RawSections s = raw_sections();
+  if (s.info.empty()) return Error(ErrorKind::Unsupported, "no raw .debug_info");
+  std::span<const uint8_t> loclists = access->section_data(".debug_loclists");
+  std::vector<CompileUnit> found;
+  std::vector<dw::UnitData> found_data;
+  std::vector<Error> errors;
+  for (uint64_t offset = 0; offset < s.info.size();) {
+    auto header = dw::read_unit_header(s.info, offset);
+    if (!header) return header.error();
+    dw::DieReader r(s, *header);
+    KRDB_CHECK(r.start());
+    uint64_t die_offset = 0;
+    auto abbrev = r.next(die_offset);
+    if (!abbrev) return abbrev.error();
+    if (!*abbrev) return r.error("unit without a unit DIE");
+    const dw::Abbrev& a = **abbrev;
+    // Pass 1: the bases (LLVM writes them after the strx-form names that need them).
+    uint64_t attrs = r.pos();
+    bool has_loclists_base = false;
+    for (const dw::AttrSpec& spec : a.attrs) {
+      auto form = r.resolve_form(spec);
+      if (!form) return form.error();
+      std::optional<uint64_t>* base = spec.name == DW_AT_str_offsets_base ? &r.bases.str_offsets
+                                      : spec.name == DW_AT_addr_base      ? &r.bases.addr
+                                      : spec.name == DW_AT_rnglists_base  ? &r.bases.rnglists
+                                                                          : nullptr;
+      has_loclists_base |= spec.name == DW_AT_loclists_base;
+      if (!base) { KRDB_CHECK(r.skip(*form)); continue; }
+      auto v = r.unsigned_value(*form, spec);
+      if (!v) return v.error();
+      *base = *v;
+    }
+    uint64_t next = header->end;
+    if (auto missing = missing_base_section(r.bases, s, has_loclists_base, loclists)) {
+      errors.emplace_back(ErrorKind::BadData,
+                          fmt::format("compile unit uses {} but the file has no such section; "
+                                      "unit skipped", *missing),
+                          fmt::format("{}: .debug_info+{:#x}", debug_path, die_offset));
+      offset = next;
+      continue;
+    }
+    // Pass 2: the values.
+    r.rewind(attrs);
+    CompileUnit cu;
+    cu.offset = offset;
+    cu.die_offset = die_offset;
+    cu.version = header->version;
+    dw::RangeAttrs range;
+    for (const dw::AttrSpec& spec : a.attrs) {
+      auto form = r.resolve_form(spec);
+      if (!form) return form.error();
+      auto used = r.range_attr(spec, *form, range);
+      if (!used) return used.error();
+      if (*used) continue;
+      std::string* text = spec.name == DW_AT_name       ? &cu.name
+                          : spec.name == DW_AT_producer ? &cu.producer
+                          : spec.name == DW_AT_comp_dir ? &cu.comp_dir
+                                                        : nullptr;
+      if (text) {
+        auto v = r.string(*form);
+        if (!v) return v.error();
+        *text = std::string(*v);
+      } else if (spec.name == DW_AT_language) {
+        auto v = r.unsigned_value(*form, spec);
+        if (!v) return v.error();
+        cu.dw_lang = uint32_t(*v);
+      } else {
+        KRDB_CHECK(r.skip(*form));
+      }
+    }
+    cu.language = language_from_dwarf(cu.dw_lang);
+    dw::UnitData data;
+    data.base = range.low_pc.value_or(0);
+    auto ranges = r.ranges(range, data.base, limits);
+    if (!ranges) return ranges.error();
+    cu.ranges = std::move(*ranges);
+    found.push_back(std::move(cu));
+    found_data.push_back(std::move(data));
+    offset = next;
+  }
+  units = std::move(found);
+  unit_data = std::move(found_data);
+  unit_errors.insert(unit_errors.end(), errors.begin(), errors.end());
+  index_unit_ranges();
+  return {};
+}
+
+void DebugInfo::Impl::index_unit_ranges() {
+  cu_ranges.clear();
+  for (uint32_t u = 0; u < units.size(); ++u)
+    for (const auto& range : units[u].ranges) cu_ranges.push_back({range, u});
+  std::sort(cu_ranges.begin(), cu_ranges.end(),
+            [](const CuRange& a, const CuRange& b) { return a.range.begin < b.range.begin; });
+}
+
 Expected<void> DebugInfo::Impl::load_units() {
+  if (scan_units()) return {};
+  units.clear();
+  unit_data.clear();
+  return walk_units();
+}
+
+Expected<void> DebugInfo::Impl::walk_units() {
   for (uint64_t count = 0;; ++count) {
     Dwarf_Unsigned header_length = 0, type_offset = 0, next = 0;
     Dwarf_Half version = 0, address_size = 0, length_size = 0, extension_size = 0, unit_type = 0;
@@ -74,13 +190,10 @@ Expected<void> DebugInfo::Impl::load_units() {
     dw::UnitData data;
     data.base = die.address(DW_AT_low_pc).value_or(0);
     cu.ranges = die.ranges(data.base);
-    for (const auto& range : cu.ranges)
-      cu_ranges.push_back({range, uint32_t(units.size())});
     units.push_back(std::move(cu));
     unit_data.push_back(std::move(data));
   }
-  std::sort(cu_ranges.begin(), cu_ranges.end(),
-            [](const CuRange& a, const CuRange& b) { return a.range.begin < b.range.begin; });
+  index_unit_ranges();
   return {};
 }
 

@@ -1,6 +1,7 @@
-// The name index: the hand-written scanner (src/dwarf/name_scan.cpp) against libdwarf's walk on
-// every compile unit of the kits' vmlinuxes and modules, and the on-disk cache: used only for
-// the same build-id, size and mtime, rebuilt when any differs or the file is corrupt.
+// The hand-written DIE scanners (src/dwarf/die_reader.h) against their libdwarf twins on every
+// compile unit of the kits' vmlinuxes and modules — the name index and the scope trees — and the
+// name index's on-disk cache: used only for the same build-id, size and mtime, rebuilt when any
+// differs or the file is corrupt.
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
@@ -21,11 +22,11 @@ namespace {
 std::string data(const std::string& name) { return std::string(KRDB_TEST_DATA_DIR) + "/" + name; }
 
 // Each unit's entries, scanned and walked, must be the same list in the same order.
-void compare_every_unit(const std::string& path) {
+void compare_every_unit(const std::string& path, bool has_rust = true) {
   auto info = DebugInfo::open(path);
   REQUIRE(info);
   DebugInfo::Impl& impl = (*info)->internals();
-  auto sections = impl.name_scan_sections();
+  auto sections = impl.raw_sections();
   REQUIRE(!sections.info.empty());
   size_t entries = 0, namespaced = 0;
   for (uint32_t u = 0; u < impl.units.size(); ++u) {
@@ -51,7 +52,82 @@ void compare_every_unit(const std::string& path) {
   CHECK(impl.units.size() > 0);
   CHECK(entries > 0);
   // The kits hold Rust: a scanner that never descended into namespaces would pass the rest.
-  CHECK(namespaced > 0);
+  if (has_rust) CHECK(namespaced > 0);
+}
+
+// Each unit's scope tree, scanned and walked, must be identical.
+void compare_every_scope_tree(const std::string& path, bool has_rust = true) {
+  auto info = DebugInfo::open(path);
+  REQUIRE(info);
+  DebugInfo::Impl& impl = (*info)->internals();
+  size_t scopes = 0, inlined = 0, qualified = 0;
+  for (uint32_t u = 0; u < impl.units.size(); ++u) {
+    INFO(path << " unit " << impl.units[u].name);
+    dw::UnitData scanned;
+    scanned.base = impl.unit_data[u].base;
+    auto ok = impl.scan_scopes(u, scanned);
+    if (!ok) FAIL(ok.error().describe());
+    DebugInfo::Impl::sort_top(scanned);
+    REQUIRE(impl.walk_scopes(u));
+    const dw::UnitData& walked = impl.unit_data[u];
+    REQUIRE(scanned.scopes.size() == walked.scopes.size());
+    for (size_t i = 0; i < scanned.scopes.size(); ++i) {
+      const auto& a = scanned.scopes[i];
+      const auto& b = walked.scopes[i];
+      INFO("scope " << i << " at " << a.die_offset);
+      CHECK(a.die_offset == b.die_offset);
+      CHECK(a.tag == b.tag);
+      CHECK(a.parent == b.parent);
+      CHECK(a.children == b.children);
+      CHECK((a.call_file == b.call_file && a.call_line == b.call_line && a.call_column == b.call_column));
+      REQUIRE(a.ranges.size() == b.ranges.size());
+      for (size_t k = 0; k < a.ranges.size(); ++k)
+        CHECK((a.ranges[k].begin == b.ranges[k].begin && a.ranges[k].end == b.ranges[k].end));
+      inlined += a.tag == DW_TAG_inlined_subroutine;
+    }
+    REQUIRE(scanned.top.size() == walked.top.size());
+    for (size_t i = 0; i < scanned.top.size(); ++i) {
+      CHECK(scanned.top[i].scope == walked.top[i].scope);
+      CHECK(scanned.top[i].range.begin == walked.top[i].range.begin);
+    }
+    CHECK(scanned.qualified == walked.qualified);
+    scopes += scanned.scopes.size();
+    qualified += scanned.qualified.size();
+  }
+  CHECK(scopes > 0);
+  CHECK(inlined > 0);
+  if (has_rust) CHECK(qualified > 0);  // Rust subprograms inside namespaces
+}
+
+// The unit table, scanned (what open() used) and walked, must be identical.
+void compare_unit_tables(const std::string& path) {
+  auto info = DebugInfo::open(path);
+  REQUIRE(info);
+  DebugInfo::Impl& impl = (*info)->internals();
+  REQUIRE(impl.scan_units());
+  auto scanned = impl.units;
+  auto scanned_data = impl.unit_data;
+  impl.units.clear();
+  impl.unit_data.clear();
+  REQUIRE(impl.walk_units());
+  REQUIRE(scanned.size() == impl.units.size());
+  for (size_t i = 0; i < scanned.size(); ++i) {
+    const auto& a = scanned[i];
+    const auto& b = impl.units[i];
+    INFO(path << " unit " << b.name);
+    CHECK(a.offset == b.offset);
+    CHECK(a.die_offset == b.die_offset);
+    CHECK(a.name == b.name);
+    CHECK(a.producer == b.producer);
+    CHECK(a.comp_dir == b.comp_dir);
+    CHECK(a.version == b.version);
+    CHECK(a.dw_lang == b.dw_lang);
+    CHECK(scanned_data[i].base == impl.unit_data[i].base);
+    REQUIRE(a.ranges.size() == b.ranges.size());
+    for (size_t k = 0; k < a.ranges.size(); ++k)
+      CHECK((a.ranges[k].begin == b.ranges[k].begin && a.ranges[k].end == b.ranges[k].end));
+  }
+  CHECK(scanned.size() > 0);
 }
 
 struct CacheDir {
@@ -99,6 +175,31 @@ TEST_CASE("the name scanner agrees with libdwarf on every unit of the FP kit's v
 TEST_CASE("the name scanner agrees with libdwarf on relocated modules", "[dwarf]") {
   compare_every_unit(data("kernel-orc/rust_crashme_ko.ko"));
   compare_every_unit(data("kernel-fp/rust_crashme_ko.ko"));
+}
+
+TEST_CASE("the unit table read by hand equals libdwarf's on both kits and their modules", "[dwarf]") {
+  for (const char* f : {"kernel-orc/vmlinux", "kernel-fp/vmlinux", "kernel-orc/rust_crashme_ko.ko",
+                        "kernel-fp/rust_crashme_ko.ko"})
+    compare_unit_tables(data(f));
+}
+
+TEST_CASE("the scope scanner agrees with libdwarf on every unit of both kits' vmlinuxes", "[dwarf]") {
+  compare_every_scope_tree(data("kernel-orc/vmlinux"));
+  compare_every_scope_tree(data("kernel-fp/vmlinux"));
+}
+
+TEST_CASE("the scope scanner agrees with libdwarf on relocated modules", "[dwarf]") {
+  compare_every_scope_tree(data("kernel-orc/rust_crashme_ko.ko"));
+  compare_every_scope_tree(data("kernel-fp/rust_crashme_ko.ko"));
+}
+
+// Distro-size check, run by hand or by bench/symbolize.sh: KRDB_DISTRO_VMLINUX=path.
+TEST_CASE("both scanners agree with libdwarf on a distribution vmlinux", "[dwarf][distro]") {
+  const char* path = std::getenv("KRDB_DISTRO_VMLINUX");
+  if (!path || !*path) { WARN("KRDB_DISTRO_VMLINUX not set: skipped"); return; }
+  compare_unit_tables(path);
+  compare_every_unit(path, false);  // Debian's kernels are built without Rust
+  compare_every_scope_tree(path, false);
 }
 
 TEST_CASE("the name cache is written once, then used for the same file", "[dwarf]") {

@@ -1,0 +1,120 @@
+// DieReader: a narrow, hand-written reader of one unit's DIEs straight from .debug_info, for the
+// two walks that must see every DIE of a unit and are too slow through libdwarf (a DIE
+// allocation, an abbreviation search and an attribute list per DIE): the name index
+// (name_scan.cpp) and the scope trees (scope_scan.cpp).
+// Why by hand, and how it stays right: on a vmlinux those walks were 80% of a cold `krdb bt`.
+// Both walks are checked against their libdwarf twins on every unit of the kits' vmlinuxes and
+// modules (tests/unit/dwarf), and fuzzed (fuzz/name_scan_fuzzer.cpp). The reader is strict:
+// anything it does not know (a form it cannot size, a string in a supplementary file, a bad
+// offset) is an Error, and the caller re-reads that unit through libdwarf.
+// All reads go through Cursor (bounds-checked); subtrees are skipped by DW_AT_sibling only when
+// it points forward inside the unit.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "krdb/base/cursor.h"
+#include "krdb/base/error.h"
+#include "krdb/base/limits.h"
+#include "krdb/dwarf/debug_info.h"
+
+namespace krdb::dw {
+
+// Section bytes as libdwarf sees them (decompressed, relocated); absent sections are empty.
+struct RawSections {
+  std::span<const uint8_t> info, abbrev, str, line_str, str_offsets, addr, rnglists, ranges;
+};
+
+struct UnitHeader {
+  uint64_t offset = 0, end = 0, first_die = 0;
+  uint8_t offset_size = 4, address_size = 8;
+  uint16_t version = 0;
+  uint64_t abbrev_offset = 0;
+};
+
+struct AttrSpec {
+  uint64_t name = 0, form = 0;
+  int64_t implicit = 0;  // DW_FORM_implicit_const's value
+};
+
+struct Abbrev {
+  uint64_t tag = 0;  // 0: no abbreviation with this code
+  bool children = false;
+  std::vector<AttrSpec> attrs;
+};
+
+Expected<UnitHeader> read_unit_header(std::span<const uint8_t> info, uint64_t offset);
+
+// The attributes that give a DIE its address ranges, as read.
+struct RangeAttrs {
+  std::optional<uint64_t> low_pc, high_pc, ranges;
+  bool high_pc_is_offset = false;  // DW_AT_high_pc in a constant form: low_pc + value
+  uint64_t ranges_form = 0;
+};
+
+class DieReader {
+ public:
+  DieReader(const RawSections& sections, const UnitHeader& header)
+      : s_(sections), h_(header), c_(sections.info, ".debug_info"),
+        abbrev_cursor_(sections.abbrev, ".debug_abbrev") {}
+
+  // Reads the abbreviation table and positions at the unit DIE.
+  Expected<void> start();
+  // The abbreviation of the DIE at the cursor (its offset in `offset`); nullptr for a null entry.
+  // Valid until the next call.
+  Expected<const Abbrev*> next(uint64_t& offset);
+  bool in_unit() const { return c_.pos() < h_.end; }
+  uint64_t pos() const { return c_.pos(); }
+  // Jumps to a DW_AT_sibling target when it lies forward inside the unit; false otherwise.
+  bool jump_to(uint64_t sibling);
+  // Back to an attribute list already read (a second pass over the unit DIE, whose bases may
+  // follow the attributes that need them).
+  void rewind(uint64_t pos) { c_.seek(pos); }
+
+  // Attribute values of the current DIE, in abbreviation order. `form` is already resolved
+  // through DW_FORM_indirect by resolve_form().
+  Expected<uint64_t> resolve_form(const AttrSpec& spec);
+  Expected<void> skip(uint64_t form);
+  Expected<std::string_view> string(uint64_t form);
+  Expected<uint64_t> unsigned_value(uint64_t form, const AttrSpec& spec);  // constants, sec_offset
+  Expected<uint64_t> address(uint64_t form);                               // addr, addrx*
+  Expected<uint64_t> reference(uint64_t form);                             // global offset
+  Expected<bool> flag(uint64_t form);
+  // DW_AT_low_pc / DW_AT_high_pc / DW_AT_ranges into `out`; false for any other attribute
+  // (nothing read then).
+  Expected<bool> range_attr(const AttrSpec& spec, uint64_t form, RangeAttrs& out);
+  // The ranges those attributes give, as libdwarf cooks them (krdb's Die::ranges): low/high pc
+  // first, else the range list; empty ranges dropped. `cu_base`: the unit's DW_AT_low_pc.
+  Expected<std::vector<AddressRange>> ranges(const RangeAttrs& attrs, uint64_t cu_base,
+                                             const Limits& limits);
+
+  // Bases from the unit DIE (DW_AT_str_offsets_base, DW_AT_addr_base, DW_AT_rnglists_base).
+  struct Bases {
+    std::optional<uint64_t> str_offsets, addr, rnglists;
+  } bases;
+
+  const UnitHeader& header() const { return h_; }
+  const RawSections& sections() const { return s_; }
+  Error error(const std::string& what) const;  // "what" at the cursor's .debug_info offset
+  // An address from .debug_addr by index (DW_FORM_addrx*, DW_RLE_*x entries).
+  Expected<uint64_t> indexed_address(uint64_t index);
+
+ private:
+  uint64_t offset_value() { return h_.offset_size == 8 ? c_.u64() : c_.u32(); }
+  Expected<std::string_view> string_at(std::span<const uint8_t> section, const char* name, uint64_t at);
+  Expected<void> cursor_ok();
+
+  const RawSections& s_;
+  const UnitHeader& h_;
+  Cursor c_;
+  Expected<const Abbrev*> abbrev(uint64_t code);  // nullptr: no such code in the table
+  Cursor abbrev_cursor_;
+  bool abbrevs_done_ = false;
+  std::vector<Abbrev> abbrevs_;
+};
+
+}  // namespace krdb::dw
