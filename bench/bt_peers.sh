@@ -97,8 +97,14 @@ measure() {  # label, base (the krdb row it is compared with), command...: "labe
     '{w[NR]=$1; m[NR]=$2} END {print l, b, w[int((NR+1)/2)], int(m[int((NR+1)/2)]/1024), f}'
   rm -f "$tmp/runs"
 }
+# krdb keeps a name index per vmlinux build-id (include/krdb/dwarf/index_cache.h): the "krdb" rows
+# are later runs (the cache warmed once, untimed), "krdb-first" rows start from an empty cache.
+export KRDB_CACHE_DIR=$tmp/cache
+"$krdb" bt -s "$vm" -c "$elf" > /dev/null 2>&1 || true
+first() { echo "rm -rf $tmp/cold; KRDB_CACHE_DIR=$tmp/cold exec $*"; }
 {
   measure krdb krdb "$krdb" bt -s "$vm" -c "$elf"
+  measure krdb-first krdb sh -c "$(first "$krdb" bt -s "$vm" -c "$elf")"
   measure gdb krdb gdb -batch -nx -ex "symbol-file -o $slide $vm" -ex "thread $thread" -ex bt -c "$tmp/vaddr.elf"
   measure lldb krdb lldb-19 -b -o "target create $vm --core $tmp/vaddr.elf" \
     -o "target modules load --file vmlinux --slide $slide" -o "thread select $thread" -o bt
@@ -106,12 +112,13 @@ measure() {  # label, base (the krdb row it is compared with), command...: "labe
   measure drgn-bt-regs krdb drgn -q -c "$tmp/vaddr.elf" -s "$vm" "$tmp/bt_regs.py" "$elf"
   measure crash krdb crash -s --kaslr=auto "$vm" "$elf" -i "$tmp/crash.cmd"
   measure krdb/kdump krdb/kdump "$krdb" bt -s "$vm" -c "$kdump"
+  measure krdb-first/kdump krdb/kdump sh -c "$(first "$krdb" bt -s "$vm" -c "$kdump")"
   measure drgn-bt-regs/kdump krdb/kdump drgn -q -c "$kdump" -s "$vm" "$tmp/bt_regs.py" "$elf"
 } > "$tmp/res"
 awk -v n="$runs" 'BEGIN {printf "%-19s %-10s %7s %7s %10s %10s  %s\n", "tool", "dump", "wall s", "RSS MB", "wall ratio", "RSS ratio", "failed runs"}
      {w[$1]=$3; m[$1]=$4; b[$1]=$2; f[$1]=$5; order[NR]=$1}
      END {for (i = 1; i <= NR; i++) { k = order[i]; d = "elf+vaddr";
-          if (k ~ /kdump/) d = "kdump"; else if (k == "krdb" || k == "crash") d = "elf";
+          if (k ~ /kdump/) d = "kdump"; else if (k ~ /^krdb/ || k == "crash") d = "elf";
           printf "%-19s %-10s %7.2f %7d %10.2f %10.2f  %d/%d\n", k, d, w[k], m[k], w[k]/w[b[k]], m[k]/m[b[k]], f[k], n }}' "$tmp/res"
 echo "(of the 32 frames of the panicking CPU: krdb 32; gdb 14, then the pt_regs words as bogus frames;"
 echo " lldb 13; crash 0; drgn-bt 0 (one bogus frame); drgn-bt-regs 32 + 2 bogus, from hand-fed registers)"

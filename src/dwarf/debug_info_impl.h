@@ -10,6 +10,7 @@
 
 #include "krdb/dwarf/debug_info.h"
 #include "libdwarf_api.h"
+#include "die_reader.h"
 #include "name_scan.h"
 #include "object_access.h"
 
@@ -52,6 +53,10 @@ struct Scope {
 struct UnitData {
   bool scopes_loaded = false, lines_loaded = false;
   uint64_t base = 0;  // the CU's DW_AT_low_pc, base of DWARF 4 range lists
+  std::optional<uint64_t> stmt_list;  // DW_AT_stmt_list, when the unit table was read by hand
+  // The unit's header and abbreviations for DieReader, made on first use (unit_reader()).
+  std::shared_ptr<UnitHeader> header;
+  std::shared_ptr<AbbrevTable> abbrevs;
   std::vector<Scope> scopes;
   struct TopRange { AddressRange range; uint32_t scope; };
   std::vector<TopRange> top;  // ranges of outermost scopes (subprograms), sorted by begin
@@ -109,10 +114,18 @@ struct DebugInfo::Impl {
   Expected<void> walk_scopes(uint32_t unit);
   Expected<void> scan_scopes(uint32_t unit, dw::UnitData& out);
   static void sort_top(dw::UnitData& data);
-  // lines.cpp
+  // lines.cpp (through libdwarf) and line_scan.cpp (by hand, checked against it)
   Expected<void> load_lines(uint32_t unit);
+  Expected<void> walk_lines(uint32_t unit, dw::LineTable& out);
+  Expected<void> scan_lines(uint32_t unit, dw::LineTable& out);
+  static void index_line_table(dw::LineTable& table);  // sorts sequences, fills max_end
   // names.cpp
   const dw::NameInfo& names_of(uint64_t die_offset);
+  dw::NameInfo compute_names(uint64_t die_offset, bool by_hand);  // by_hand=false: libdwarf only
+  // One hop of names_of by hand: name, linkage name and the next DIE of the chain (0: none).
+  Expected<void> read_names(uint32_t unit, uint64_t die_offset, dw::NameInfo& info, uint64_t& next);
+  // A reader over `unit` sharing the unit's cached abbreviations (die_reader.h).
+  Expected<dw::DieReader> unit_reader(uint32_t unit);
   // type_index.cpp / types.cpp
   Expected<void> build_name_index();
   std::vector<dw::UnitNames> collect_unit_names();  // every unit: scanned, else walked

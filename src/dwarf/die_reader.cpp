@@ -131,43 +131,90 @@ Expected<void> DieReader::cursor_ok() {
   return Error(ErrorKind::BadData, c_.error().message, c_.error().context);
 }
 
-Expected<void> DieReader::start() {
-  abbrev_cursor_.seek(h_.abbrev_offset);
-  c_.seek(h_.first_die);
-  if (!abbrev_cursor_.ok())
-    return Error(ErrorKind::BadData, abbrev_cursor_.error().message, abbrev_cursor_.error().context);
-  return cursor_ok();
+namespace {
+
+// The size of a form's value when it does not depend on the value; -1 otherwise.
+int64_t fixed_form_size(uint64_t form, const UnitHeader& h) {
+  switch (form) {
+    case DW_FORM_flag_present: case DW_FORM_implicit_const: return 0;
+    case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: case DW_FORM_strx1:
+    case DW_FORM_addrx1: return 1;
+    case DW_FORM_data2: case DW_FORM_ref2: case DW_FORM_strx2: case DW_FORM_addrx2: return 2;
+    case DW_FORM_strx3: case DW_FORM_addrx3: return 3;
+    case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_ref_sup4: case DW_FORM_strx4:
+    case DW_FORM_addrx4: return 4;
+    case DW_FORM_data8: case DW_FORM_ref8: case DW_FORM_ref_sig8: case DW_FORM_ref_sup8: return 8;
+    case DW_FORM_data16: return 16;
+    case DW_FORM_addr: return h.address_size;
+    case DW_FORM_ref_addr: return h.version <= 2 ? h.address_size : h.offset_size;
+    case DW_FORM_strp: case DW_FORM_line_strp: case DW_FORM_sec_offset: case DW_FORM_strp_sup:
+    case DW_FORM_GNU_ref_alt: case DW_FORM_GNU_strp_alt: return h.offset_size;
+    default: return -1;
+  }
 }
 
-// The abbreviation table is read only as far as the codes met so far need (a unit-table scan
-// needs one code per unit): entries are indexed by code, codes being small and dense in
-// practice; a code larger than the section could hold is refused rather than allocated.
-Expected<const Abbrev*> DieReader::abbrev(uint64_t code) {
-  while (code >= abbrevs_.size() || abbrevs_[code].tag == 0) {
-    Cursor& c = abbrev_cursor_;
-    if (abbrevs_done_ || !c.ok()) return nullptr;
+}  // namespace
+
+AbbrevTable::AbbrevTable(std::span<const uint8_t> abbrev, const UnitHeader& header)
+    : data_(abbrev), header_(header), cursor_(abbrev, ".debug_abbrev") {
+  cursor_.seek(header.abbrev_offset);
+}
+
+// Entries are indexed by code, codes being small and dense in practice; a code larger than the
+// section could hold is refused rather than allocated.
+Expected<const Abbrev*> AbbrevTable::find(uint64_t code) {
+  while (code >= table_.size() || table_[code].tag == 0) {
+    Cursor& c = cursor_;
+    if (!c.ok()) return Error(ErrorKind::BadData, c.error().message, c.error().context);
+    if (done_) return nullptr;
     uint64_t entry = c.pos();
     uint64_t read = c.uleb128();
-    if (read == 0) { abbrevs_done_ = true; continue; }
-    if (read > s_.abbrev.size())
+    if (read == 0) { done_ = true; continue; }
+    if (read > data_.size())
       return Error(ErrorKind::BadData, fmt::format("abbreviation code {} beyond any table", read),
                    fmt::format(".debug_abbrev+{:#x}", entry));
-    if (read >= abbrevs_.size()) abbrevs_.resize(read + 1);
-    Abbrev& a = abbrevs_[read];
+    if (read >= table_.size()) table_.resize(read + 1);
+    Abbrev& a = table_[read];
     a.tag = c.uleb128();
     a.children = c.u8() != 0;
     a.attrs.clear();
+    a.fixed_size = 0;
     for (;;) {
       AttrSpec spec{c.uleb128(), c.uleb128(), 0};
       if (spec.form == DW_FORM_implicit_const) spec.implicit = c.sleb128();
       if (!c.ok() || (spec.name == 0 && spec.form == 0)) break;
       a.attrs.push_back(spec);
+      int64_t size = fixed_form_size(spec.form, header_);
+      a.fixed_size = a.fixed_size < 0 || size < 0 ? -1 : a.fixed_size + size;
     }
     if (!c.ok()) return Error(ErrorKind::BadData, c.error().message, c.error().context);
     if (a.tag == 0) return Error(ErrorKind::BadData, "abbreviation with tag 0",
                                  fmt::format(".debug_abbrev+{:#x}", entry));
   }
-  return &abbrevs_[code];
+  return &table_[code];
+}
+
+Expected<void> DieReader::start() { return start_at(h_.first_die); }
+
+Expected<void> DieReader::start_at(uint64_t die_offset) {
+  if (!table_) table_ = &own_table_.emplace(s_.abbrev, h_);
+  if (die_offset < h_.first_die || die_offset >= h_.end)
+    return error(fmt::format("DIE offset {:#x} outside its unit", die_offset));
+  c_.seek(die_offset);
+  return cursor_ok();
+}
+
+Expected<void> DieReader::skip_attributes(const Abbrev& abbrev) {
+  if (abbrev.fixed_size >= 0) {
+    c_.skip(uint64_t(abbrev.fixed_size));
+    return cursor_ok();
+  }
+  for (const AttrSpec& spec : abbrev.attrs) {
+    auto form = resolve_form(spec);
+    if (!form) return form.error();
+    KRDB_CHECK(skip(*form));
+  }
+  return {};
 }
 
 Expected<const Abbrev*> DieReader::next(uint64_t& offset) {
@@ -175,7 +222,7 @@ Expected<const Abbrev*> DieReader::next(uint64_t& offset) {
   uint64_t code = c_.uleb128();
   KRDB_CHECK(cursor_ok());
   if (code == 0) return nullptr;
-  auto a = abbrev(code);
+  auto a = table_->find(code);
   if (!a) return a.error();
   if (!*a) return bad_at(fmt::format("DIE uses undefined abbreviation {}", code), offset);
   return *a;

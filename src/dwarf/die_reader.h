@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -26,7 +27,7 @@ namespace krdb::dw {
 
 // Section bytes as libdwarf sees them (decompressed, relocated); absent sections are empty.
 struct RawSections {
-  std::span<const uint8_t> info, abbrev, str, line_str, str_offsets, addr, rnglists, ranges;
+  std::span<const uint8_t> info, abbrev, str, line_str, str_offsets, addr, rnglists, ranges, line;
 };
 
 struct UnitHeader {
@@ -45,6 +46,24 @@ struct Abbrev {
   uint64_t tag = 0;  // 0: no abbreviation with this code
   bool children = false;
   std::vector<AttrSpec> attrs;
+  int64_t fixed_size = -1;  // bytes of all attribute values when every form has a fixed size
+};
+
+// One unit's abbreviation table, read only as far as the codes asked for need (a unit-table
+// scan needs one code per unit); kept per unit by DebugInfo so later reads of the unit's DIEs
+// (names of frames) do not parse it again.
+class AbbrevTable {
+ public:
+  AbbrevTable(std::span<const uint8_t> abbrev, const UnitHeader& header);
+  // nullptr when the table has no such code. Valid until the next call.
+  Expected<const Abbrev*> find(uint64_t code);
+
+ private:
+  std::span<const uint8_t> data_;
+  UnitHeader header_;
+  Cursor cursor_;
+  bool done_ = false;
+  std::vector<Abbrev> table_;
 };
 
 Expected<UnitHeader> read_unit_header(std::span<const uint8_t> info, uint64_t offset);
@@ -58,12 +77,15 @@ struct RangeAttrs {
 
 class DieReader {
  public:
-  DieReader(const RawSections& sections, const UnitHeader& header)
-      : s_(sections), h_(header), c_(sections.info, ".debug_info"),
-        abbrev_cursor_(sections.abbrev, ".debug_abbrev") {}
+  // `abbrevs`: the unit's table when the caller keeps one, else the reader makes its own.
+  DieReader(const RawSections& sections, const UnitHeader& header, AbbrevTable* abbrevs = nullptr)
+      : s_(sections), h_(header), c_(sections.info, ".debug_info"), table_(abbrevs) {}
 
-  // Reads the abbreviation table and positions at the unit DIE.
+  // Positions at the unit DIE, or at the DIE at `die_offset` (inside this unit).
   Expected<void> start();
+  Expected<void> start_at(uint64_t die_offset);
+  // Skips the current DIE's attribute values (in one step when their sizes are fixed).
+  Expected<void> skip_attributes(const Abbrev& abbrev);
   // The abbreviation of the DIE at the cursor (its offset in `offset`); nullptr for a null entry.
   // Valid until the next call.
   Expected<const Abbrev*> next(uint64_t& offset);
@@ -111,10 +133,8 @@ class DieReader {
   const RawSections& s_;
   const UnitHeader& h_;
   Cursor c_;
-  Expected<const Abbrev*> abbrev(uint64_t code);  // nullptr: no such code in the table
-  Cursor abbrev_cursor_;
-  bool abbrevs_done_ = false;
-  std::vector<Abbrev> abbrevs_;
+  AbbrevTable* table_;
+  std::optional<AbbrevTable> own_table_;
 };
 
 }  // namespace krdb::dw

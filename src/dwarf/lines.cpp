@@ -80,6 +80,31 @@ Expected<void> DebugInfo::Impl::load_lines(uint32_t unit) {
   dw::UnitData& data = unit_data[unit];
   if (data.lines_loaded) return {};
   data.lines_loaded = true;
+  // The hand-run program first (fast); whatever it cannot read the same way, libdwarf reads.
+  dw::LineTable table;
+  auto scanned = scan_lines(unit, table);
+  if (!scanned) {
+    table = {};
+    auto walked = walk_lines(unit, table);
+    index_line_table(table);
+    data.lines = std::move(table);
+    return walked;
+  }
+  index_line_table(table);
+  data.lines = std::move(table);
+  return {};
+}
+
+void DebugInfo::Impl::index_line_table(dw::LineTable& table) {
+  std::sort(table.sequences.begin(), table.sequences.end(),
+            [](const auto& a, const auto& b) { return a.begin < b.begin; });
+  table.max_end.clear();
+  uint64_t reach = 0;
+  for (const auto& s : table.sequences) table.max_end.push_back(reach = std::max(reach, s.end));
+}
+
+Expected<void> DebugInfo::Impl::walk_lines(uint32_t unit, dw::LineTable& out) {
+  dw::LineTable& lines = out;
   auto die = dw::die_at(dbg, units[unit].die_offset);
   if (!die) return die.error();
   Dwarf_Unsigned version = 0;
@@ -101,13 +126,13 @@ Expected<void> DebugInfo::Impl::load_lines(uint32_t unit) {
   // so for their CUs libdwarf's 0 is the default 1. Where file 0 and 1 differ (gas-assembled
   // objects such as glibc's) this matters; LLVM can emit `set_file 0`, so its CUs are left alone.
   bool default_file_is_one = version >= 5 && units[unit].producer.starts_with("GNU");
-  Dwarf_Line* lines = nullptr;
+  Dwarf_Line* rows = nullptr;
   Dwarf_Signed count = 0;
-  if (dwarf_srclines_from_linecontext(context, &lines, &count, err.out()) == DW_DLV_OK) {
+  if (dwarf_srclines_from_linecontext(context, &rows, &count, err.out()) == DW_DLV_OK) {
     dw::LineSequence seq;
     for (Dwarf_Signed i = 0; i < count; ++i) {
       bool end = false;
-      dw::LineRow row = dw::read_row(lines[i], end);
+      dw::LineRow row = dw::read_row(rows[i], end);
       if (default_file_is_one && row.file == 0) row.file = 1;
       if (seq.rows.empty()) seq.begin = row.address;
       if (end) {
@@ -117,7 +142,7 @@ Expected<void> DebugInfo::Impl::load_lines(uint32_t unit) {
                          [](const auto& a, const auto& b) { return a.address < b.address; });
         // A sequence at address 0 in a linked file is a discarded function (--gc-sections).
         if (seq.end > seq.begin && !(seq.begin == 0 && elf->type() != ET_REL))
-          data.lines.sequences.push_back(std::move(seq));
+          lines.sequences.push_back(std::move(seq));
         seq = {};
         continue;
       }
@@ -125,11 +150,7 @@ Expected<void> DebugInfo::Impl::load_lines(uint32_t unit) {
     }
   }
   dwarf_srclines_dealloc_b(context);
-  data.lines.files = dw::source_files(*die, version);
-  std::sort(data.lines.sequences.begin(), data.lines.sequences.end(),
-            [](const auto& a, const auto& b) { return a.begin < b.begin; });
-  uint64_t reach = 0;
-  for (const auto& s : data.lines.sequences) data.lines.max_end.push_back(reach = std::max(reach, s.end));
+  lines.files = dw::source_files(*die, version);
   return {};
 }
 

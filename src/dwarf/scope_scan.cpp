@@ -96,9 +96,9 @@ struct Level {
 Expected<void> DebugInfo::Impl::scan_scopes(uint32_t unit, dw::UnitData& data) {
   dw::RawSections sections = raw_sections();
   if (sections.info.empty()) return Error(ErrorKind::Unsupported, "no raw .debug_info");
-  auto header = dw::read_unit_header(sections.info, units[unit].offset);
-  if (!header) return header.error();
-  dw::DieReader r(sections, *header);
+  auto reader = unit_reader(unit);
+  if (!reader) return reader.error();
+  dw::DieReader& r = *reader;
   KRDB_CHECK(r.start());
   uint64_t offset = 0;
   auto first = r.next(offset);
@@ -119,6 +119,10 @@ Expected<void> DebugInfo::Impl::scan_scopes(uint32_t unit, dw::UnitData& data) {
     const dw::Abbrev& a = **abbrev;
     const Level parent = levels.back();
     bool visit = parent.visit && dw::may_contain_scopes(a.tag);
+    if (!visit && !a.children) {  // a leaf the tree does not need (parameters, variables…)
+      KRDB_CHECK(r.skip_attributes(a));
+      continue;
+    }
     auto die = read_scope_die(r, a, visit);
     if (!die) return die.error();
     if (!visit) {

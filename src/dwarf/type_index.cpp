@@ -40,7 +40,8 @@ dw::RawSections DebugInfo::Impl::raw_sections() {
     raw_sections_read = true;
     auto get = [&](const char* name) { return access->section_data(name); };
     raw = {get(".debug_info"), get(".debug_abbrev"), get(".debug_str"), get(".debug_line_str"),
-           get(".debug_str_offsets"), get(".debug_addr"), get(".debug_rnglists"), get(".debug_ranges")};
+           get(".debug_str_offsets"), get(".debug_addr"), get(".debug_rnglists"), get(".debug_ranges"),
+           get(".debug_line")};
   }
   return raw;
 }

@@ -87,6 +87,7 @@ Expected<void> DebugInfo::Impl::scan_units() {
     cu.die_offset = die_offset;
     cu.version = header->version;
     dw::RangeAttrs range;
+    std::optional<uint64_t> stmt_list;
     for (const dw::AttrSpec& spec : a.attrs) {
       auto form = r.resolve_form(spec);
       if (!form) return form.error();
@@ -101,10 +102,11 @@ Expected<void> DebugInfo::Impl::scan_units() {
         auto v = r.string(*form);
         if (!v) return v.error();
         *text = std::string(*v);
-      } else if (spec.name == DW_AT_language) {
+      } else if (spec.name == DW_AT_language || spec.name == DW_AT_stmt_list) {
         auto v = r.unsigned_value(*form, spec);
         if (!v) return v.error();
-        cu.dw_lang = uint32_t(*v);
+        if (spec.name == DW_AT_language) cu.dw_lang = uint32_t(*v);
+        else stmt_list = *v;
       } else {
         KRDB_CHECK(r.skip(*form));
       }
@@ -112,6 +114,7 @@ Expected<void> DebugInfo::Impl::scan_units() {
     cu.language = language_from_dwarf(cu.dw_lang);
     dw::UnitData data;
     data.base = range.low_pc.value_or(0);
+    data.stmt_list = stmt_list;
     auto ranges = r.ranges(range, data.base, limits);
     if (!ranges) return ranges.error();
     cu.ranges = std::move(*ranges);

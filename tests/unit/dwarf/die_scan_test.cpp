@@ -91,6 +91,14 @@ void compare_every_scope_tree(const std::string& path, bool has_rust = true) {
       CHECK(scanned.top[i].range.begin == walked.top[i].range.begin);
     }
     CHECK(scanned.qualified == walked.qualified);
+    // Frame names: by hand and through libdwarf, for every scope of the unit.
+    for (const auto& scope : scanned.scopes) {
+      auto a = impl.compute_names(scope.die_offset, true);
+      auto b = impl.compute_names(scope.die_offset, false);
+      if (a.name != b.name || a.linkage != b.linkage || a.qualified != b.qualified)
+        FAIL("names of DIE " << scope.die_offset << ": " << a.name << "/" << a.linkage << " vs "
+                             << b.name << "/" << b.linkage);
+    }
     scopes += scanned.scopes.size();
     qualified += scanned.qualified.size();
   }
@@ -128,6 +136,39 @@ void compare_unit_tables(const std::string& path) {
       CHECK((a.ranges[k].begin == b.ranges[k].begin && a.ranges[k].end == b.ranges[k].end));
   }
   CHECK(scanned.size() > 0);
+}
+
+// Each unit's line table, run by hand and read through libdwarf, must be identical.
+void compare_line_tables(const std::string& path) {
+  auto info = DebugInfo::open(path);
+  REQUIRE(info);
+  DebugInfo::Impl& impl = (*info)->internals();
+  size_t rows = 0;
+  for (uint32_t u = 0; u < impl.units.size(); ++u) {
+    INFO(path << " unit " << impl.units[u].name);
+    dw::LineTable scanned, walked;
+    auto ok = impl.scan_lines(u, scanned);
+    if (!ok) FAIL(ok.error().describe());
+    REQUIRE(impl.walk_lines(u, walked));
+    CHECK(scanned.files == walked.files);
+    REQUIRE(scanned.sequences.size() == walked.sequences.size());
+    for (size_t i = 0; i < scanned.sequences.size(); ++i) {
+      const auto& a = scanned.sequences[i];
+      const auto& b = walked.sequences[i];
+      INFO("sequence " << i << " at " << a.begin);
+      CHECK((a.begin == b.begin && a.end == b.end));
+      REQUIRE(a.rows.size() == b.rows.size());
+      for (size_t k = 0; k < a.rows.size(); ++k) {
+        const auto& x = a.rows[k];
+        const auto& y = b.rows[k];
+        if (x.address != y.address || x.line != y.line || x.column != y.column || x.file != y.file)
+          FAIL("row " << k << ": " << x.address << " " << x.line << ":" << x.column << " f" << x.file
+                      << " vs " << y.address << " " << y.line << ":" << y.column << " f" << y.file);
+      }
+      rows += a.rows.size();
+    }
+  }
+  CHECK(rows > 0);
 }
 
 struct CacheDir {
@@ -183,6 +224,12 @@ TEST_CASE("the unit table read by hand equals libdwarf's on both kits and their 
     compare_unit_tables(data(f));
 }
 
+TEST_CASE("line tables run by hand equal libdwarf's on both kits and their modules", "[dwarf]") {
+  for (const char* f : {"kernel-orc/vmlinux", "kernel-fp/vmlinux", "kernel-orc/rust_crashme_ko.ko",
+                        "kernel-fp/rust_crashme_ko.ko"})
+    compare_line_tables(data(f));
+}
+
 TEST_CASE("the scope scanner agrees with libdwarf on every unit of both kits' vmlinuxes", "[dwarf]") {
   compare_every_scope_tree(data("kernel-orc/vmlinux"));
   compare_every_scope_tree(data("kernel-fp/vmlinux"));
@@ -200,6 +247,7 @@ TEST_CASE("both scanners agree with libdwarf on a distribution vmlinux", "[dwarf
   compare_unit_tables(path);
   compare_every_unit(path, false);  // Debian's kernels are built without Rust
   compare_every_scope_tree(path, false);
+  compare_line_tables(path);
 }
 
 TEST_CASE("the name cache is written once, then used for the same file", "[dwarf]") {
