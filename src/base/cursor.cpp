@@ -11,7 +11,7 @@ void Cursor::fail(std::string what) {
                  fmt::format("{}+0x{:x}", source_, base_ + pos_));
 }
 
-bool Cursor::need(uint64_t n, const char* what) {
+bool Cursor::need_slow(uint64_t n, const char* what) {
   if (failed_) return false;
   if (n > data_.size() - pos_) {
     fail(fmt::format("truncated: {} of {} bytes needs {} more than the {} left", what, n,
@@ -21,7 +21,7 @@ bool Cursor::need(uint64_t n, const char* what) {
   return true;
 }
 
-uint64_t Cursor::uleb128() {
+uint64_t Cursor::uleb128_slow() {
   uint64_t result = 0;
   for (unsigned shift = 0;; shift += 7) {
     if (!need(1, "LEB128 byte")) return 0;

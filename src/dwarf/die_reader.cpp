@@ -158,6 +158,7 @@ int64_t fixed_form_size(uint64_t form, const UnitHeader& h) {
 AbbrevTable::AbbrevTable(std::span<const uint8_t> abbrev, const UnitHeader& header)
     : data_(abbrev), header_(header), cursor_(abbrev, ".debug_abbrev") {
   cursor_.seek(header.abbrev_offset);
+  table_.reserve(256);
 }
 
 // Entries are indexed by code, codes being small and dense in practice; a code larger than the

@@ -81,6 +81,10 @@ Expected<UnitNames> scan_unit_names(const RawSections& sections, uint64_t unit_o
     const Abbrev& a = **abbrev;
     const Level* parent = levels.empty() ? nullptr : &levels.back();
     bool indexed = parent && parent->indexed;
+    if (!indexed && !a.children && !unit_die) {  // inside a subtree the index skips
+      KRDB_CHECK(r.skip_attributes(a));
+      continue;
+    }
     auto die = read_die(r, a, indexed, unit_die);
     if (!die) return die.error();
     if (unit_die) {

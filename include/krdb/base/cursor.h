@@ -33,14 +33,20 @@ class Cursor {
   uint16_t u16() { return read<uint16_t>(); }
   uint32_t u32() { return read<uint32_t>(); }
   uint64_t u64() { return read<uint64_t>(); }
-  uint64_t uleb128();
+  uint64_t uleb128() {  // one-byte values inline: most DWARF LEB128s are
+    if (!failed_ && pos_ < data_.size() && data_[pos_] < 0x80) return data_[pos_++];
+    return uleb128_slow();
+  }
   int64_t sleb128();
   std::span<const uint8_t> bytes(uint64_t n);
   // n bytes as text, stopping at the first NUL inside them.
   std::string_view fixed_string(uint64_t n);
   // A NUL-terminated string; a missing terminator is an error.
   std::string_view cstring();
-  void skip(uint64_t n) { bytes(n); }
+  void skip(uint64_t n) {
+    if (!failed_ && n <= data_.size() - pos_) pos_ += n;
+    else bytes(n);
+  }
   void align(uint64_t a);
   void seek(uint64_t pos);
 
@@ -53,7 +59,11 @@ class Cursor {
   void fail(std::string what);
 
  private:
-  bool need(uint64_t n, const char* what);
+  bool need(uint64_t n, const char* what) {
+    return !failed_ && n <= data_.size() - pos_ ? true : need_slow(n, what);
+  }
+  bool need_slow(uint64_t n, const char* what);
+  uint64_t uleb128_slow();
   std::span<const uint8_t> data_;
   std::string source_;
   uint64_t base_;
