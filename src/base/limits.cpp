@@ -21,6 +21,8 @@ const std::vector<LimitInfo>& limit_table() {
       {"max_module_symbols", &Limits::max_module_symbols, "symbols read from one module's kallsyms"},
       {"max_orc_entries", &Limits::max_orc_entries, "entries of one module's ORC table read from memory"},
       {"max_section_bytes", &Limits::max_section_bytes, "bytes of one decompressed ELF section"},
+      {"max_log_bytes", &Limits::max_log_bytes, "bytes of one console log read by triage"},
+      {"max_log_reports", &Limits::max_log_reports, "crash reports kept from one console log"},
   };
   return table;
 }

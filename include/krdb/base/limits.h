@@ -27,6 +27,8 @@ struct Limits {
   uint64_t max_module_symbols = 1 << 20; // symbols of one module's kallsyms (mod->kallsyms)
   uint64_t max_orc_entries = 1 << 22;    // entries of one module's ORC table read from memory
   uint64_t max_section_bytes = 1ull << 31; // one decompressed ELF section (SHF_COMPRESSED debug info)
+  uint64_t max_log_bytes = 1ull << 28;   // bytes of one console log read by triage (256 MiB)
+  uint64_t max_log_reports = 1000;       // crash reports kept from one console log
 };
 
 struct LimitInfo {
