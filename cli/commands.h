@@ -27,5 +27,6 @@ void add_panic_command(CLI::App& app, int& exit_code);
 void add_dmesg_command(CLI::App& app, int& exit_code);
 void add_info_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);
+void add_triage_command(CLI::App& app, int& exit_code);
 
 }  // namespace krdb::cli

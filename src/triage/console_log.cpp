@@ -340,6 +340,7 @@ class Parser {
     in_trace_ = false;
     context_.clear();
     ended_ = false;
+    trace_done_ = false;
     if (s.kind == CrashKind::RustPanic) {
       cur_.rust_panic = parse_rust_panic_line(t);
       want_panic_message_ = cur_.rust_panic && cur_.rust_panic->message.empty();
@@ -397,6 +398,7 @@ class Parser {
     }
     if (t.starts_with("Modules linked in:")) {
       in_trace_ = false;
+      trace_done_ = true;
       sv rest = t.substr(18);
       while (!rest.empty()) {
         rest = trim(rest);
@@ -421,7 +423,7 @@ class Parser {
       sv marker = t.substr(1, t.size() - 2);
       if (marker.starts_with('/')) {
         context_.clear();
-        if (marker == "/TASK") in_trace_ = false;
+        if (marker == "/TASK") { in_trace_ = false; trace_done_ = true; }
       } else {
         context_ = std::string(marker);
         in_trace_ = true;
@@ -448,7 +450,9 @@ class Parser {
                        cur_.kind != CrashKind::Panic && cur_.kind != CrashKind::SoftLockup &&
                        cur_.kind != CrashKind::SchedulingWhileAtomic &&
                        cur_.kind != CrashKind::SleepInAtomic && cur_.kind != CrashKind::Ubsan;
-    if (at_end && !ended_ && expects_end && !cur_.panic_message) cur_.truncated = true;
+    // A kdump kernel takes over in oops_end(), before "---[ end trace": a trace that was
+    // printed to its end (</TASK>, the module list) is whole.
+    if (at_end && !ended_ && expects_end && !cur_.panic_message && !trace_done_) cur_.truncated = true;
     out_.reports.push_back(std::move(cur_));
     recent_closed_ = true;
     last_closed_line_ = out_.reports.back().last_line;
@@ -458,7 +462,7 @@ class Parser {
   ConsoleLog& out_;
   LogReport cur_;
   std::string cur_caller_, context_;
-  bool open_ = false, in_trace_ = false, ended_ = false, want_panic_message_ = false;
+  bool open_ = false, in_trace_ = false, ended_ = false, trace_done_ = false, want_panic_message_ = false;
   bool recent_closed_ = false, limit_said_ = false;
   size_t last_closed_line_ = 0;
 };

@@ -1,8 +1,11 @@
 #include "krdb/triage/triage.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "krdb/demangle/demangle.h"
+#include "krdb/kernel/printk.h"
 
 namespace krdb {
 
@@ -128,9 +131,6 @@ void symbolize(TriageFrame& f, const TriageSymbols& symbols, std::vector<std::st
     if (!at) return;
     base += *at;
   }
-  if (f.size && s->size && f.size != s->size)
-    problems.push_back(fmt::format("{}: size {:#x} in the log, {:#x} in {} (another build?)", f.symbol,
-                                   f.size, s->size, info->elf().path()));
   // A return address points after the call: its line is the call's, at address - 1.
   bool return_address = !f.is_rip && f.offset > 0;
   AddressInfo where = info->symbolize(base + f.offset - (return_address ? 1 : 0));
@@ -296,8 +296,11 @@ TriageReport triage_report(const LogReport& lr, const ConsoleLog& log, const Tri
   r.truncated = lr.truncated;
   if (lr.rip) r.frames.push_back(make_frame(*lr.rip, true));
   for (const LogFrame& f : lr.frames) r.frames.push_back(make_frame(f, false));
-  if (symbols)
+  if (symbols) {
     for (TriageFrame& f : r.frames) symbolize(f, *symbols, r.problems);
+    std::sort(r.problems.begin(), r.problems.end());  // each problem once
+    r.problems.erase(std::unique(r.problems.begin(), r.problems.end()), r.problems.end());
+  }
   r.guilty = find_guilty(r, lr);
   r.title = title_of(r, lr);
   r.signature = signature_of(r);
@@ -307,6 +310,35 @@ TriageReport triage_report(const LogReport& lr, const ConsoleLog& log, const Tri
   for (size_t n = from; n <= lr.last_line && n <= log.lines.size() && r.excerpt.size() < 200; ++n)
     r.excerpt.push_back(log.lines[n - 1].text);
   return r;
+}
+
+TriageResult triage_text(std::string_view text, std::string path, const TriageSymbols* symbols,
+                         const Limits& limits) {
+  TriageResult result;
+  result.path = std::move(path);
+  ConsoleLog log = parse_console_log(text, limits);
+  result.problems = log.problems;
+  result.reports = triage_log(log, symbols);
+  return result;
+}
+
+TriageResult triage_dump(KernelProgram& program, std::string path, const TriageSymbols* symbols) {
+  TriageResult result;
+  result.source = "dump";
+  result.path = std::move(path);
+  auto log = read_printk(program);
+  if (!log) {
+    result.error = log.error().within("kernel log of the dump");
+    return result;
+  }
+  if (log->truncated) result.problems.push_back("kernel log: " + log->truncated->describe());
+  if (!log->skipped.empty())
+    result.problems.push_back(fmt::format("kernel log: {} record(s) could not be read", log->skipped.size()));
+  std::string text = format_dmesg(*log);
+  TriageResult from_text = triage_text(text, result.path, symbols, program.limits());
+  result.reports = std::move(from_text.reports);
+  result.problems.insert(result.problems.end(), from_text.problems.begin(), from_text.problems.end());
+  return result;
 }
 
 std::vector<TriageReport> triage_log(const ConsoleLog& log, const TriageSymbols* symbols) {

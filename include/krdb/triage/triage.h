@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "krdb/dwarf/debug_info.h"
+#include "krdb/kernel/program.h"
 #include "krdb/triage/console_log.h"
 
 namespace krdb {
@@ -82,8 +83,24 @@ struct TriageSymbols {
   std::function<DebugInfo*(const std::string& module)> module;
 };
 
+// One input's triage: a console log file or a dump's kernel log.
+struct TriageResult {
+  std::string source = "log";  // "log" | "dump"
+  std::string path;
+  std::vector<TriageReport> reports;  // in log order: the first is the primary crash
+  std::vector<std::string> problems;  // about the input as a whole
+  std::optional<Error> error;         // the input could not be read at all
+  bool crashed() const { return !reports.empty(); }
+};
+
 TriageReport triage_report(const LogReport& report, const ConsoleLog& log,
                            const TriageSymbols* symbols = nullptr);
+// A console log's text (`path` only names it).
+TriageResult triage_text(std::string_view text, std::string path, const TriageSymbols* symbols,
+                         const Limits& limits = default_limits());
+// A dump: its printk ring rendered as the console printed it, then triaged like a log, so a
+// dump and the console log of the same crash give the same title and signature.
+TriageResult triage_dump(KernelProgram& program, std::string path, const TriageSymbols* symbols);
 std::vector<TriageReport> triage_log(const ConsoleLog& log, const TriageSymbols* symbols = nullptr);
 
 // The signature form of a function name: demangled, generic arguments and clone suffixes removed.
