@@ -12,7 +12,7 @@ BUILD_PKGS=(build-essential cmake ninja-build pkg-config
   zlib1g-dev libzstd-dev liblzma-dev xz-utils zstd)
 # Test oracles and peers: only used by tests and benchmarks, never linked.
 TEST_PKGS=(rustc-web gcc gdb binutils rustfilt libiberty-dev qemu-system-x86 makedumpfile
-  crash python3-drgn clang-19 libclang-rt-19-dev hyperfine time bc)
+  crash python3-drgn clang-19 libclang-rt-19-dev hyperfine time bc python3-jsonschema)
 # Rebuilding the kernel fixture (scripts/kernel-fixture/build.sh).
 FIXTURE_PKGS=(bc flex bison libelf-dev libssl-dev cpio linux-source-6.12 rust-web-src rustfmt-web
   bindgen libclang-dev libclang-14-dev clang-19 lld-19 llvm-19 busybox-static)

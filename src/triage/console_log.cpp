@@ -487,8 +487,13 @@ std::optional<LogFrame> parse_frame_text(std::string_view text) {
   }
   size_t plus = t.find("+0x");
   if (plus == 0 || plus == sv::npos) return std::nullopt;
+  // Mangled names have neither spaces nor colons; demangled Rust names ("<Task as
+  // AlwaysRefCounted>::inc_ref", a log passed through a demangling filter) have both, but never
+  // ": " — which register and header lines ("RIP: 0010:f+0x…") do.
   sv symbol = t.substr(0, plus);
-  if (symbol.find(' ') != sv::npos || symbol.find(':') != sv::npos) return std::nullopt;
+  if (symbol.find(": ") != sv::npos || symbol.ends_with(':') || symbol.starts_with(' ')) return std::nullopt;
+  if (symbol.find(' ') != sv::npos && symbol.find("::") == sv::npos && !symbol.starts_with('<'))
+    return std::nullopt;
   sv rest = t.substr(plus + 1);
   size_t slash = rest.find('/');
   if (slash == sv::npos) return std::nullopt;
