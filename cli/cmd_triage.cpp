@@ -95,22 +95,7 @@ int run(const TriageArgs& a) {
     }
     auto p = open_kernel("triage", k);
     if (!p) return exit_code_for(p.error());
-    KernelProgram& program = **p;
-    // Module files checked by the build-ids the dump records.
-    ModuleList list = list_modules(program);
-    ModuleFileOptions mo;
-    for (const std::string& spec : a.modules.files) ModuleFiles::add_module_spec(mo.files, spec);
-    mo.search_dirs = a.modules.dirs;
-    mo.system_dirs = !a.modules.no_system;
-    mo.limits = limits;
-    ModuleFiles files(mo);
-    TriageSymbols symbols{&program.debug_info(), [&](const std::string& name) -> DebugInfo* {
-                            for (const ModuleInfo& m : list.modules)
-                              if (m.name == name) return files.debug_info(m);
-                            return nullptr;
-                          }};
-    TriageResult r = triage_dump(program, a.core, &symbols);
-    for (const Error& w : files.warnings()) r.problems.push_back(w.describe());
+    TriageResult r = triage_kernel(**p, a.core, backtrace_options(a.modules));
     print(r, a);
     return r.error ? kExitFailed : r.crashed() ? kExitFindings : kExitOk;
   }

@@ -13,11 +13,16 @@
 #include "krdb/kernel/printk.h"
 #include "krdb/report/backtrace_report.h"
 #include "krdb/report/kernel_report.h"
+#include "krdb/report/triage_report.h"
+#include "krdb/triage/triage.h"
 #include "plugin.h"
 
 namespace krdb::plugin {
 
 namespace {
+
+constexpr const char* kTriageUsage =
+    "krdb triage [--json|--markdown] [--no-stack] [--modules DIR] [--module [NAME=]PATH] [--no-system-modules]";
 
 // Memory of the target process through LLDB (a live kernel: kernel virtual addresses).
 class LldbMemory : public Memory {
@@ -177,6 +182,35 @@ bool do_bt(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
   });
 }
 
+bool do_triage(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
+               lldb::SBCommandReturnObject& result) {
+  const char* kUsage = kTriageUsage;
+  BacktraceOptions options;
+  std::string format = "text";
+  bool stacks = true;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (auto taken = take_module_option(args, i, options, result)) {
+      if (!*taken) return false;
+    } else if (a == "--json") format = "json";
+    else if (a == "--markdown") format = "markdown";
+    else if (a == "--no-stack") stacks = false;
+    else {
+      result.SetError(("unknown option: " + a + " (" + kUsage + ")").c_str());
+      return false;
+    }
+  }
+  return with_kernel(debugger, result, [&](KernelProgram& program) {
+    TriageResult r = triage_kernel(program, "kernel log", options);
+    if (format == "json") result.Printf("%s\n", json_text(triage_to_json(r)).c_str());
+    else if (format == "markdown") result.Printf("%s", format_triage_markdown(r).c_str());
+    else result.Printf("%s", format_triage_text(r, stacks).c_str());
+    if (r.error) { result.SetError(r.error->describe().c_str()); return false; }
+    result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+    return true;
+  });
+}
+
 }  // namespace
 
 void add_kernel_commands(lldb::SBCommand& krdb) {
@@ -194,6 +228,10 @@ void add_kernel_commands(lldb::SBCommand& krdb) {
   krdb.AddCommand("modules", new Command(do_modules),
                   "The loaded modules of the live kernel: address, state, text base and size.",
                   "krdb modules [--json]");
+  krdb.AddCommand("triage", new Command(do_triage),
+                  "What crashed, for a report or CI: every crash report in the kernel log, with a syzbot-style "
+                  "title, the guilty frame, the symbolized C/Rust stack and a stable signature.",
+                  kTriageUsage);
   krdb.AddCommand("ps", new Command(do_ps),
                   "The tasks of the live kernel: pid, parent, CPU, state, command.", "krdb ps");
 }

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "krdb/demangle/demangle.h"
+#include "krdb/kernel/module_files.h"
+#include "krdb/kernel/modules.h"
 #include "krdb/kernel/printk.h"
 
 namespace krdb {
@@ -339,6 +341,19 @@ TriageResult triage_dump(KernelProgram& program, std::string path, const TriageS
   result.reports = std::move(from_text.reports);
   result.problems.insert(result.problems.end(), from_text.problems.begin(), from_text.problems.end());
   return result;
+}
+
+TriageResult triage_kernel(KernelProgram& program, std::string path, const BacktraceOptions& modules) {
+  ModuleList list = list_modules(program);
+  ModuleFiles files(module_file_options(modules, program));
+  TriageSymbols symbols{&program.debug_info(), [&](const std::string& name) -> DebugInfo* {
+                          for (const ModuleInfo& m : list.modules)
+                            if (m.name == name) return files.debug_info(m);
+                          return nullptr;
+                        }};
+  TriageResult r = triage_dump(program, std::move(path), &symbols);
+  for (const Error& w : files.warnings()) r.problems.push_back(w.describe());
+  return r;
 }
 
 std::vector<TriageReport> triage_log(const ConsoleLog& log, const TriageSymbols* symbols) {

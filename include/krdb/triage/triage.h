@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "krdb/dwarf/debug_info.h"
+#include "krdb/kernel/backtrace.h"
 #include "krdb/kernel/program.h"
 #include "krdb/triage/console_log.h"
 
@@ -101,6 +102,10 @@ TriageResult triage_text(std::string_view text, std::string path, const TriageSy
 // A dump: its printk ring rendered as the console printed it, then triaged like a log, so a
 // dump and the console log of the same crash give the same title and signature.
 TriageResult triage_dump(KernelProgram& program, std::string path, const TriageSymbols* symbols);
+// triage_dump with the kernel's own debug info: its vmlinux, and each loaded module's file found
+// and build-id-checked as the backtrace finds them (`modules`); file warnings go to problems.
+// Used by `krdb triage --core` and by `krdb triage` in LLDB (live or `krdb core open`).
+TriageResult triage_kernel(KernelProgram& program, std::string path, const BacktraceOptions& modules);
 std::vector<TriageReport> triage_log(const ConsoleLog& log, const TriageSymbols* symbols = nullptr);
 
 // The signature form of a function name: demangled, generic arguments and clone suffixes removed.
