@@ -24,11 +24,12 @@ PY
 cat > "$tmp/info.py" <<'PY'
 # what `krdb info` prints: release, version, machine, CPUs, panic CPU, taint, uptime, tasks, modules
 from drgn.helpers.linux.pid import for_each_task
-from drgn.helpers.linux.module import for_each_module
+from drgn.helpers.linux.list import list_for_each_entry  # drgn 0.0.22 has no module helpers
 u = prog["init_uts_ns"].name
 print(u.release.string_().decode(), u.version.string_().decode(), u.machine.string_().decode())
-print(prog["nr_cpu_ids"].value_(), prog["panic_cpu"].counter.value_(), prog["tainted_mask"].value_())
-print(prog["jiffies_64"].value_(), sum(1 for _ in for_each_task(prog)), sum(1 for _ in for_each_module(prog)))
+print(prog["nr_cpu_ids"].value_(), prog["panic_cpu"].counter.value_())
+print(sum(1 for _ in for_each_task(prog)),
+      sum(1 for _ in list_for_each_entry("struct module", prog["modules"].address_of_(), "list")))
 PY
 cat > "$tmp/bt.py" <<'PY'
 from drgn.helpers.linux.percpu import per_cpu

@@ -2,13 +2,13 @@
 # Builds the libFuzzer targets with clang-19 (ASan+UBSan) into build-fuzz/ and runs each for
 # SECONDS (default 60), seeded from the committed corpora.
 # usage: scripts/fuzz.sh [SECONDS] [TARGET...]
-#   targets: demangle dump dwarf name_scan user_core kernel_walkers module_file gdb_server (default: all)
+#   targets: demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server (default: all)
 # kernel_walkers reads the unpacked ORC kit (build/tests/data/kernel-orc: run the test build first).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 shift || true
-if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf name_scan user_core kernel_walkers module_file gdb_server); fi
+if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server); fi
 b=$top/build-fuzz
 CC=clang-19 CXX=clang++-19 cmake -S "$top" -B "$b" -DKRDB_BUILD_FUZZERS=ON -DKRDB_BUILD_PLUGIN=OFF \
   -DKRDB_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$b.configure.log" 2>&1 || { cat "$b.configure.log"; exit 1; }
@@ -48,6 +48,12 @@ info, abbrev, offs, strs = (section(".debug_info", 48 << 10), section(".debug_ab
 open(out, "wb").write(struct.pack("<3I", len(info), len(abbrev), len(offs)) + info + abbrev + offs + strs)
 PY
 }
+seed_console_log() {  # the kits' serial logs (their crash reports) and the real-world reports
+  for f in "$top"/tests/data/kernel-*/serial-*.log "$top"/tests/data/oops/*.txt; do
+    [ -f "$f" ] && tail -c 60000 "$f" > "$1/$(basename "$(dirname "$f")")-$(basename "$f")"
+  done
+  true
+}
 seed_user_core() {  # the mixed fixture's cores (gcore: every mapping dumped, notes at the end)
   for f in "$top"/build/tests/fixtures/mixed/mixed-*.core; do [ -f "$f" ] && cp "$f" "$1/"; done
   true
@@ -73,7 +79,7 @@ seed_gdb_server() {  # what LLDB and GDB send when they connect (shared/docs/gdb
 }
 export KRDB_FUZZ_DATA_FP=${KRDB_FUZZ_DATA_FP:-$top/build/tests/data/kernel-fp}
 export KRDB_FUZZ_DATA=${KRDB_FUZZ_DATA:-$top/build/tests/data/kernel-orc}
-declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000 [name_scan]=200000 [user_core]=2000000 [kernel_walkers]=4096 [module_file]=200000 [gdb_server]=8192)
+declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000 [name_scan]=200000 [console_log]=65536 [user_core]=2000000 [kernel_walkers]=4096 [module_file]=200000 [gdb_server]=8192)
 
 for t in "${targets[@]}"; do
   seeds=$b/seeds/$t; mkdir -p "$seeds" "$b/corpus/$t"
