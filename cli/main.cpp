@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "kernel_args.h"
+#include "krdb/base/limits.h"
 #include "krdb/dwarf/index_cache.h"
 #include "krdb/version.h"
 
@@ -35,6 +36,14 @@ int main(int argc, char** argv) noexcept {
     app.set_version_flag("--version", std::string("krdb ") + krdb::kVersion);
     app.require_subcommand(1);
     app.fallthrough();  // global flags also after the subcommand: `krdb bt --no-cache …`
+    app.add_option_function<std::vector<std::string>>(
+        "--limit",
+        [](const std::vector<std::string>& values) {
+          for (const auto& v : values)
+            if (auto r = krdb::set_limit(krdb::default_limits(), v); !r)
+              throw CLI::ValidationError("--limit", r.error().describe());
+        },
+        "override a walk limit for any command: NAME=N (list: `krdb version --limits`)");
     app.add_flag_callback("--no-cache", [] { krdb::index_cache_settings().enabled = false; },
                           "neither read nor write the name-index cache ($KRDB_CACHE_DIR, else "
                           "$XDG_CACHE_HOME/krdb, else ~/.cache/krdb)");

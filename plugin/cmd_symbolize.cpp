@@ -12,6 +12,15 @@ namespace krdb::plugin {
 
 namespace {
 
+// LLDB's reading of an address argument: 0x… is hex and plain digits are decimal (what a
+// backtick expression such as `$pc` expands to, and what `image lookup -a` takes); digits with
+// a-f and no prefix (copied from an oops: ffffffff81234567) are hex.
+std::optional<uint64_t> parse_lldb_address(const std::string& text) {
+  bool all_decimal = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  if (all_decimal) return parse_unsigned(text, 10);
+  return parse_hex_address(text);
+}
+
 bool do_symbolize(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
                   lldb::SBCommandReturnObject& result) {
   DemangleForm form = DemangleForm::Short;
@@ -19,10 +28,10 @@ bool do_symbolize(lldb::SBDebugger& debugger, const std::vector<std::string>& ar
   for (size_t i = 0; i < args.size(); ++i) {
     if (auto taken = take_form_option(args, i, form, result)) {
       if (!*taken) return false;
-    } else if (auto a = parse_hex_address(args[i])) {
+    } else if (auto a = parse_lldb_address(args[i])) {
       addresses.push_back(*a);
     } else {
-      result.SetError(fmt::format("not a hex address: '{}'", args[i]).c_str());
+      result.SetError(fmt::format("not an address: '{}' (0x-prefixed hex, decimal, or hex with a-f digits)", args[i]).c_str());
       return false;
     }
   }

@@ -1,4 +1,7 @@
-// `krdb version` in LLDB.
+// `krdb version` and `krdb limits` in LLDB.
+#include <fmt/format.h>
+
+#include "krdb/base/limits.h"
 #include "krdb/version.h"
 #include "plugin.h"
 
@@ -11,8 +14,31 @@ static bool do_version(lldb::SBDebugger&, const std::vector<std::string>&,
   return true;
 }
 
+// Lists every limit, or sets some (NAME=N …) for the rest of the session: every krdb command
+// reads the process-wide limits when it runs.
+static bool do_limits(lldb::SBDebugger&, const std::vector<std::string>& args,
+                      lldb::SBCommandReturnObject& result) {
+  Limits changed = default_limits();
+  for (const std::string& a : args)
+    if (auto r = set_limit(changed, a); !r) {
+      result.SetError(r.error().describe().c_str());
+      return false;
+    }
+  default_limits() = changed;
+  std::string out;
+  for (const LimitInfo& l : limit_table())
+    out += fmt::format("  {:<20} {:>12}  {}\n", l.name, default_limits().*(l.field), l.help);
+  result.Printf("%s", out.c_str());
+  result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+  return true;
+}
+
 void add_version_command(lldb::SBCommand& krdb) {
   krdb.AddCommand("version", new Command(do_version), "Print krdb's version.", "krdb version");
+  krdb.AddCommand("limits", new Command(do_limits),
+                  "List krdb's walk limits, or set some for this session (each bounds a walk over "
+                  "untrusted data: frames, list nodes, DWARF chains, log records…).",
+                  "krdb limits [NAME=N …]");
 }
 
 }  // namespace krdb::plugin

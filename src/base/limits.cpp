@@ -35,7 +35,7 @@ Expected<void> set_limit(Limits& limits, std::string_view name, uint64_t value) 
     }
   }
   return Error(ErrorKind::Usage, "unknown limit '" + std::string(name) + "'",
-               "known limits: see `krdb limits`");
+               "known limits: `krdb version --limits` (in LLDB: `krdb limits`)");
 }
 
 Expected<void> set_limit(Limits& limits, std::string_view assignment) {

@@ -93,7 +93,9 @@ std::string FrameInfo::display_name(DemangleForm form) const {
   }
   // rustc omits DW_AT_linkage_name only for #[no_mangle] functions, whose name is the symbol.
   if (!name.empty()) return name;
-  return qualified;
+  if (!qualified.empty()) return qualified;
+  // A DIE with no name at all (corrupt DWARF): say which, never print an empty name.
+  return fmt::format("<unnamed DIE {:#x}>", die_offset);
 }
 
 std::string AddressInfo::function_name(DemangleForm form) const {

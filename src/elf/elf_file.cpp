@@ -56,6 +56,15 @@ Expected<std::unique_ptr<ElfFile>> ElfFile::open(const std::string& path) {
   size_t image_size = 0;
   if (const char* image = elf_rawfile(f->elf_, &image_size))
     f->image_ = {reinterpret_cast<const uint8_t*>(image), image_size};
+  // A file cut short (an interrupted copy, a partial download) loses its section headers first:
+  // libelf then shows no sections at all, which would read as "no symbols, no DWARF". Say it.
+  if (ehdr.e_shoff != 0 && ehdr.e_shnum != 0 &&
+      (ehdr.e_shoff > image_size || uint64_t(ehdr.e_shnum) * ehdr.e_shentsize > image_size - ehdr.e_shoff))
+    return Error(ErrorKind::BadData,
+                 fmt::format("section headers at {:#x} ({} × {} bytes) run past the end of the "
+                             "{}-byte file: truncated?", ehdr.e_shoff, ehdr.e_shnum, ehdr.e_shentsize,
+                             image_size),
+                 path);
   size_t phnum = 0;
   if (elf_getphdrnum(f->elf_, &phnum) == 0)
     for (size_t i = 0; i < phnum; ++i)
