@@ -3,7 +3,9 @@
 // can throw or recurse deeply, and every pattern here is a fixed prefix or a short token scan.
 #include "krdb/triage/console_log.h"
 
+#include <algorithm>
 #include <charconv>
+#include <map>
 #include <cctype>
 
 #include <fmt/format.h>
@@ -44,6 +46,9 @@ const char* to_string(CrashKind kind) {
 namespace {
 
 using sv = std::string_view;
+
+// Caller ids ([ T123] / [ C1]) tracked as separate streams; past this, lines share one stream.
+constexpr size_t kMaxCallers = 4096;
 
 bool has(sv text, sv key) { return text.find(key) != sv::npos; }
 
@@ -138,8 +143,10 @@ std::optional<Start> report_start(sv t) {
       t.starts_with("BUG: unable to handle kernel NULL pointer dereference"))
     return Start{CrashKind::NullPointer};
   if (t.starts_with("BUG: unable to handle page fault") ||
-      t.starts_with("BUG: unable to handle kernel paging request"))
+      t.starts_with("BUG: unable to handle kernel paging request") ||
+      t.starts_with("Unable to handle kernel paging request"))  // arm64
     return Start{CrashKind::PagingRequest};
+  if (t.starts_with("Unable to handle kernel NULL pointer dereference")) return Start{CrashKind::NullPointer};
   if (t.starts_with("BUG: KASAN: ")) return Start{CrashKind::Kasan};
   if (t.starts_with("BUG: KMSAN: ")) return Start{CrashKind::Kmsan};
   if (t.starts_with("BUG: KCSAN: ")) return Start{CrashKind::Kcsan};
@@ -148,8 +155,8 @@ std::optional<Start> report_start(sv t) {
   if (t.starts_with("BUG: scheduling while atomic")) return Start{CrashKind::SchedulingWhileAtomic};
   if (t.starts_with("BUG: sleeping function called from invalid context"))
     return Start{CrashKind::SleepInAtomic};
-  if (t.starts_with("BUG: stack guard page was hit") || has(t, "Kernel stack overflow") ||
-      has(t, "kernel stack overflow"))
+  if ((t.starts_with("BUG: ") && has(t, "stack guard page was hit")) ||
+      has(t, "Kernel stack overflow") || has(t, "kernel stack overflow"))
     return Start{CrashKind::StackOverflow};
   if (has(t, "watchdog: BUG: soft lockup")) return Start{CrashKind::SoftLockup};
   if (has(t, "Watchdog detected hard LOCKUP")) return Start{CrashKind::HardLockup};
@@ -162,7 +169,9 @@ std::optional<Start> report_start(sv t) {
       t.starts_with("WARNING: possible irq lock inversion"))
     return Start{CrashKind::Lockdep};
   if (t.starts_with("WARNING: suspicious RCU usage")) return Start{CrashKind::SuspiciousRcu};
-  if (t.starts_with("WARNING: CPU: ") || t.starts_with("WARNING: at ")) return Start{CrashKind::Warning};
+  if (t.starts_with("WARNING: CPU: ") || t.starts_with("WARNING: at ") ||
+      (t.starts_with("WARNING: ") && has(t, ", CPU#")))  // 6.18+: "WARNING: file.c:12 at f+0x…, CPU#0: comm/pid"
+    return Start{CrashKind::Warning};
   if (t.starts_with("INFO: task ") && has(t, " blocked for more than ")) return Start{CrashKind::HungTask};
   if (has(t, "rcu: INFO: ") && has(t, "stall")) return Start{CrashKind::RcuStall};
   if (t.starts_with("INFO: rcu_") && has(t, "stall")) return Start{CrashKind::RcuStall};
@@ -171,7 +180,7 @@ std::optional<Start> report_start(sv t) {
     return Start{CrashKind::GeneralProtection};
   if (t.starts_with("Oops: invalid opcode") || t.starts_with("invalid opcode: "))
     return Start{CrashKind::InvalidOpcode};
-  if (t.starts_with("Oops: ")) return Start{CrashKind::Oops};
+  if (t.starts_with("Oops: ") || t.starts_with("Internal error: Oops")) return Start{CrashKind::Oops};
   if (t.starts_with("BUG: ")) return Start{CrashKind::Oops};
   if (t.starts_with("Kernel panic - not syncing: ")) return Start{CrashKind::Panic};
   return std::nullopt;
@@ -180,7 +189,8 @@ std::optional<Start> report_start(sv t) {
 // The kinds a following header refines: "kernel BUG at" after a Rust panic stays a Rust panic,
 // an "Oops: …" line after "BUG: kernel NULL pointer dereference" is the same report.
 bool continues(const LogReport& r, CrashKind next, sv text) {
-  if (!r.frames.empty() || r.rip) return next == CrashKind::Panic;
+  if (next == CrashKind::Panic) return true;  // "Kernel panic - not syncing" ends the report it follows
+  if (!r.frames.empty() || r.rip) return false;
   switch (r.kind) {
     case CrashKind::RustPanic:
       return next == CrashKind::KernelBug || next == CrashKind::InvalidOpcode ||
@@ -190,7 +200,8 @@ bool continues(const LogReport& r, CrashKind next, sv text) {
     case CrashKind::NullPointer: case CrashKind::PagingRequest: case CrashKind::DoubleFault:
     case CrashKind::StackOverflow:
       return next == CrashKind::Oops || next == CrashKind::GeneralProtection ||
-             next == CrashKind::InvalidOpcode;
+             next == CrashKind::InvalidOpcode || next == CrashKind::StackOverflow ||
+             next == CrashKind::DoubleFault;
     case CrashKind::Refcount: return next == CrashKind::Warning;
     case CrashKind::Kasan: case CrashKind::Kfence: case CrashKind::Kmsan: case CrashKind::Kcsan:
       return next == CrashKind::Oops && !has(text, "Oops: ");
@@ -264,6 +275,16 @@ void parse_header_details(sv t, LogReport& r) {
       break;
     }
     case CrashKind::Warning: {  // WARNING: CPU: 0 PID: 1 at file.c:123 func+0x…/0x… [mod]
+      if (has(t, ", CPU#")) {    // WARNING: file.c:123 at func+0x…, CPU#0: comm/pid
+        sv rest = t.substr(9);
+        r.location = std::string(rest.substr(0, rest.find(' ')));
+        if (size_t at = rest.find(" at "); at != sv::npos) {
+          sv fn = rest.substr(at + 4);
+          fn = fn.substr(0, fn.find(','));
+          if (!fn.starts_with("0x")) r.header_function = std::string(fn.substr(0, fn.find('+')));
+        }
+        break;
+      }
       if (size_t at = t.find(" at "); at != sv::npos) {
         sv rest = t.substr(at + 4);
         r.location = std::string(rest.substr(0, rest.find(' ')));
@@ -289,9 +310,19 @@ void parse_header_details(sv t, LogReport& r) {
   }
 }
 
+// Shared by the parsers of one log: the report budget and where problems go.
+struct Budget {
+  size_t reports = 0;
+  bool said = false;
+};
+
+// One stream of lines: all of them in a log without caller ids, else one caller's (a task or a
+// CPU printing concurrently with others: their reports interleave line by line).
 class Parser {
  public:
-  Parser(const Limits& limits, ConsoleLog& out) : limits_(limits), out_(out) {}
+  Parser(const Limits& limits, ConsoleLog& out, Budget& budget)
+      : limits_(limits), out_(out), budget_(budget) {}
+  std::vector<LogReport>& reports() { return reports_; }
 
   void line(const LogLine& l) {
     sv t = l.text;
@@ -305,9 +336,9 @@ class Parser {
         absorb(*start, tt, l);
         return;
       }
-      if (start->kind == CrashKind::Panic && recent_closed_ && l.number - last_closed_line_ <= 40) {
-        out_.reports.back().panic_message = std::string(tt.substr(28));
-        out_.reports.back().last_line = l.number;
+      if (start->kind == CrashKind::Panic && !reports_.empty() && l.number - reports_.back().last_line <= 40) {
+        reports_.back().panic_message = std::string(tt.substr(28));
+        reports_.back().last_line = l.number;
         return;
       }
       close(false);
@@ -315,8 +346,6 @@ class Parser {
       return;
     }
     if (!open_) return;
-    // Lines of another CPU or task interleaved with the report.
-    if (!cur_caller_.empty() && !l.caller.empty() && l.caller != cur_caller_) return;
     body(tt, l);
   }
 
@@ -324,11 +353,11 @@ class Parser {
 
  private:
   void begin(const Start& s, sv t, const LogLine& l) {
-    if (out_.reports.size() >= limits_.max_log_reports) {
-      if (!limit_said_)
+    if (budget_.reports >= limits_.max_log_reports) {
+      if (!budget_.said)
         out_.problems.push_back(fmt::format("more than max_log_reports={} reports: the rest are not read",
                                             limits_.max_log_reports));
-      limit_said_ = true;
+      budget_.said = true;
       return;
     }
     cur_ = {};
@@ -341,6 +370,8 @@ class Parser {
     context_.clear();
     ended_ = false;
     trace_done_ = false;
+    want_panic_message_ = false;
+    rip_inlined_.clear();
     if (s.kind == CrashKind::RustPanic) {
       cur_.rust_panic = parse_rust_panic_line(t);
       want_panic_message_ = cur_.rust_panic && cur_.rust_panic->message.empty();
@@ -381,7 +412,7 @@ class Parser {
     cur_.last_line = l.number;
     if (want_panic_message_) {
       want_panic_message_ = false;
-      if (!t.empty() && !report_start(t)) {
+      if (cur_.rust_panic && !t.empty() && !report_start(t)) {
         cur_.rust_panic->message = std::string(t);
         return;
       }
@@ -409,18 +440,37 @@ class Parser {
       }
       return;
     }
-    if (t.starts_with("RIP: ") || t.starts_with("EIP: ")) {
+    if (t.starts_with("RIP: ") || t.starts_with("EIP: ") || t.starts_with("pc : ")) {
       // Kernel RIP only (CS 0010); "RIP: 0033:" is the user context under the syscall frame.
+      // arm64 prints "pc : func+0x…/0x… file:line" (and inlined callees first, "[inline]").
       sv rest = t.substr(5);
       if (rest.starts_with("0010:")) rest.remove_prefix(5);
-      else if (rest.size() > 5 && rest[4] == ':') return;
-      if (!cur_.rip && cur_.frames.empty())
-        if (auto f = parse_frame_text(rest)) { cur_.rip = *f; cur_.rip->line = l.number; }
+      else if (rest.size() > 5 && rest[4] == ':' && !t.starts_with("pc")) return;
+      if (cur_.frames.empty())
+        if (auto f = parse_frame_text(rest)) {
+          f->line = l.number;
+          if (!cur_.rip) cur_.rip = *f;
+          else if (cur_.rip->inlined) { rip_inlined_.push_back(*cur_.rip); cur_.rip = *f; }
+        }
       return;
     }
-    if (t.starts_with("Call Trace:") || t.starts_with("Call trace:")) { in_trace_ = true; return; }
-    if (t.starts_with('<') && t.ends_with('>') && t.size() < 12) {  // <TASK> </TASK> <IRQ> …
-      sv marker = t.substr(1, t.size() - 2);
+    if (t.starts_with("Call Trace:") || t.starts_with("Call trace:") || t.starts_with("Backtrace:")) {
+      in_trace_ = true;
+      return;
+    }
+    // Sections of sanitizer reports that hold other stacks (allocation, free, origin) or memory
+    // dumps: the report's own stack ends there.
+    for (sv end : {"Allocated by task", "Freed by task", "Uninit was created at", "Uninit was stored",
+                   "The buggy address", "Memory state around", "Local variable", "Last potentially related",
+                   "Second to last potentially", "allocated by task", "freed by task", "Exception stack(",
+                   "other info that might help", "irq event stamp", "Showing all locks held"})
+      if (t.starts_with(end)) {
+        if (!cur_.frames.empty()) { in_trace_ = false; trace_done_ = true; }
+        return;
+      }
+    if (t.starts_with('<') && t.find('>') != sv::npos && t.find('>') < 12) {  // <TASK> </TASK> <IRQ> …
+      size_t close = t.find('>');
+      sv marker = t.substr(1, close - 1);
       if (marker.starts_with('/')) {
         context_.clear();
         if (marker == "/TASK") { in_trace_ = false; trace_done_ = true; }
@@ -428,17 +478,56 @@ class Parser {
         context_ = std::string(marker);
         in_trace_ = true;
       }
-      return;
+      t = trim(t.substr(close + 1));  // older kernels: "<IRQ>  [<ffffffff8111527a>] f+0x2da/0x4a0"
+      if (t.empty()) return;
     }
-    if (!in_trace_) return;
+    // Sanitizer reports (KMSAN, KCSAN, KFENCE) print their stack right under the header.
+    bool headed_stack = cur_.frames.empty() && !trace_done_ &&
+                        (cur_.kind == CrashKind::Kmsan || cur_.kind == CrashKind::Kcsan ||
+                         cur_.kind == CrashKind::Kfence || cur_.kind == CrashKind::Kasan);
+    if (!in_trace_ && !headed_stack) return;
+    if (add_arm32_frames(t, l)) return;
     if (auto f = parse_frame_text(t)) {
+      in_trace_ = true;
       if (cur_.frames.size() >= limits_.max_frames) return;
       f->context = context_;
       f->line = l.number;
       cur_.frames.push_back(std::move(*f));
       return;
     }
+    if (t.empty() && !cur_.frames.empty()) {  // a blank line ends a sanitizer's stack
+      in_trace_ = false;
+      trace_done_ = cur_.kind == CrashKind::Kmsan || cur_.kind == CrashKind::Kcsan ||
+                    cur_.kind == CrashKind::Kfence || cur_.kind == CrashKind::Kasan || trace_done_;
+      return;
+    }
     if (!is_register_line(t) && !t.empty()) in_trace_ = false;
+  }
+
+  // 32-bit ARM: "[<80c1e5e8>] (__schedule) from [<80c1eb20>] (schedule+0x60/0xdc)": the callee,
+  // then its caller with the return offset.
+  bool add_arm32_frames(sv t, const LogLine& l) {
+    if (!t.starts_with("[<") || !has(t, ") from [<")) return false;
+    auto name_in = [](sv part) -> sv {
+      size_t open = part.find('('), close = part.rfind(')');
+      return open == sv::npos || close == sv::npos || close < open ? sv() : part.substr(open + 1, close - open - 1);
+    };
+    size_t from = t.find(" from ");
+    sv callee = name_in(t.substr(0, from)), caller = name_in(t.substr(from + 6));
+    if (cur_.frames.empty() && !callee.empty()) {
+      LogFrame f;
+      if (auto parsed = parse_frame_text(callee)) f = *parsed;
+      else f.symbol = std::string(callee);
+      f.line = l.number;
+      f.context = context_;
+      cur_.frames.push_back(std::move(f));
+    }
+    if (auto parsed = parse_frame_text(caller); parsed && cur_.frames.size() < limits_.max_frames) {
+      parsed->line = l.number;
+      parsed->context = context_;
+      cur_.frames.push_back(std::move(*parsed));
+    }
+    return true;
   }
 
   void close(bool at_end) {
@@ -453,18 +542,19 @@ class Parser {
     // A kdump kernel takes over in oops_end(), before "---[ end trace": a trace that was
     // printed to its end (</TASK>, the module list) is whole.
     if (at_end && !ended_ && expects_end && !cur_.panic_message && !trace_done_) cur_.truncated = true;
-    out_.reports.push_back(std::move(cur_));
-    recent_closed_ = true;
-    last_closed_line_ = out_.reports.back().last_line;
+    cur_.rip_inlined = rip_inlined_;
+    reports_.push_back(std::move(cur_));
+    ++budget_.reports;
   }
 
   const Limits& limits_;
   ConsoleLog& out_;
   LogReport cur_;
   std::string cur_caller_, context_;
+  std::vector<LogFrame> rip_inlined_;
   bool open_ = false, in_trace_ = false, ended_ = false, trace_done_ = false, want_panic_message_ = false;
-  bool recent_closed_ = false, limit_said_ = false;
-  size_t last_closed_line_ = 0;
+  Budget& budget_;
+  std::vector<LogReport> reports_;
 };
 
 }  // namespace
@@ -483,6 +573,18 @@ std::optional<LogFrame> parse_frame_text(std::string_view text) {
   if (t.starts_with("0x") && t.find(' ') == sv::npos) {  // a bare address: no symbol known
     f.address = parse_number(t, 16);
     if (!f.address) return std::nullopt;
+    return f;
+  }
+  // A symbolized log's inlined entry: "f path/file.c:12 [inline]".
+  if (t.ends_with(" [inline]")) {
+    sv body = t.substr(0, t.size() - 9);
+    size_t space = body.rfind(' ');
+    if (space == sv::npos || space == 0) return std::nullopt;
+    sv symbol = trim(body.substr(0, space)), source = body.substr(space + 1);
+    if (symbol.empty() || symbol.find(": ") != sv::npos || source.find(':') == sv::npos) return std::nullopt;
+    f.symbol = std::string(symbol);
+    f.source = std::string(source);
+    f.inlined = true;
     return f;
   }
   size_t plus = t.find("+0x");
@@ -509,6 +611,13 @@ std::optional<LogFrame> parse_frame_text(std::string_view text) {
   f.symbol = std::string(symbol);
   f.offset = *offset;
   f.size = *size;
+  // What may follow: "[module]", a symbolized log's "path/file.c:12", or both.
+  if (!after.empty() && !after.starts_with('[')) {
+    sv source = after.substr(0, after.find(' '));
+    if (source.find(':') == sv::npos) return std::nullopt;
+    f.source = std::string(source);
+    after = trim(after.substr(source.size()));
+  }
   if (after.starts_with('[') && after.ends_with(']')) f.module = std::string(after.substr(1, after.size() - 2));
   else if (!after.empty()) return std::nullopt;
   return f;
@@ -521,7 +630,8 @@ ConsoleLog parse_console_log(std::string_view text, const Limits& limits) {
                                        limits.max_log_bytes));
     text = text.substr(0, limits.max_log_bytes);
   }
-  Parser parser(limits, out);
+  Budget budget;
+  std::map<std::string, Parser> parsers;  // by caller id ("" without)
   size_t number = 0, binary = 0;
   for (size_t pos = 0; pos < text.size();) {
     size_t eol = text.find('\n', pos);
@@ -531,9 +641,20 @@ ConsoleLog parse_console_log(std::string_view text, const Limits& limits) {
     for (char c : raw)
       if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\r') { ++binary; break; }
     out.lines.push_back(strip_prefix(raw, number));
-    parser.line(out.lines.back());
+    const LogLine& line = out.lines.back();
+    auto it = parsers.find(line.caller);
+    if (it == parsers.end()) {
+      if (parsers.size() >= kMaxCallers) it = parsers.find("");  // a flood of ids: one stream
+      if (it == parsers.end()) it = parsers.try_emplace(line.caller, limits, out, budget).first;
+    }
+    it->second.line(line);
   }
-  parser.finish();
+  for (auto& [caller, parser] : parsers) {
+    parser.finish();
+    for (auto& r : parser.reports()) out.reports.push_back(std::move(r));
+  }
+  std::stable_sort(out.reports.begin(), out.reports.end(),
+                   [](const LogReport& a, const LogReport& b) { return a.first_line < b.first_line; });
   if (binary > 0)
     out.problems.push_back(fmt::format("{} line(s) hold control bytes (serial noise or a binary file)", binary));
   return out;

@@ -21,7 +21,9 @@ using sv = std::string_view;
 constexpr sv kMachinery[] = {
     // panic, oops, BUG and WARN paths
     "=panic", "nmi_panic", "do_trap", "do_error_trap", "handle_bug", "exc_", "asm_exc_",
-    "do_int3", "=die", "__die", "oops_", "__warn", "warn_slowpath", "report_bug", "dump_stack",
+    "do_int3", "=die", "__die", "oops_", "do_invalid_op", "invalid_op", "math_error", "fixup_bug",
+    "__dump_stack", "dump_backtrace", "=show_regs", "__switch_to", "context_switch", "cpu_switch_to",
+    "hlist_", "__hlist_", "__warn", "warn_slowpath", "report_bug", "dump_stack",
     "show_stack", "show_trace", "__show_", "print_", "__print_", "fortify_panic", "__fortify",
     "rust_helper_BUG", "=BUG", "bug_handler",
     // sanitizers and their reports
@@ -42,6 +44,31 @@ constexpr sv kMachinery[] = {
     "watchdog_", "softlockup_", "hrtimer_", "__hrtimer_", "tick_", "update_process_times",
     "rcu_sched_clock_irq", "rcu_pending", "print_cpu_stall", "rcu_dump_", "sched_show_task",
     "nmi_", "=default_do_nmi", "arch_trigger_", "trigger_",
+    // interrupt, softirq and timer entry (RCU stalls and lockups are reported from there)
+    "smp_apic_timer_interrupt", "smp_trace_apic_timer_interrupt", "apic_timer_interrupt",
+    "sysvec_", "asm_sysvec_", "__sysvec_", "irq_exit", "__irq_exit_rcu", "do_softirq",
+    "__do_softirq", "handle_softirqs", "run_timer_softirq", "__run_timers", "run_timers",
+    "expire_timers", "call_timer_fn", "rcu_core", "rcu_check_callbacks", "dump_cpu_task",
+    "__run_hrtimer", "hrtimer_interrupt", "tick_sched_", "el1_", "el0_", "gic_handle_irq",
+    "handle_domain_irq", "generic_handle_", "__handle_domain_irq", "call_on_irq_stack",
+    "do_interrupt_handler", "arch_local_irq_", "dump_backtrace", "irqentry_", "instrument_",
+    // memory, list and string helpers that report on behalf of their caller
+    "kfree_skb", "__kfree_skb", "consume_skb", "skb_release_", "kfree", "kmem_cache_",
+    "__kmem_cache_", "kmalloc", "__kmalloc", "krealloc", "vfree", "kvfree", "memcpy", "memmove",
+    "memset", "__memcpy", "__memset", "strlen", "strcmp", "strncmp", "strcpy", "strscpy",
+    "__list_add", "__list_del", "list_add", "list_del", "__list_add_valid", "__list_del_entry_valid",
+    "copy_to_user", "copy_from_user", "_copy_to_user", "_copy_from_user", "__copy_", "csum_partial",
+    "__sanitizer_", "kcov_", "__pfx_", "drop_nlink", "clear_nlink", "inc_nlink", "set_nlink",
+    "spin_lock", "spin_unlock", "spin_trylock", "raw_spin_", "read_lock", "read_unlock",
+    "write_lock", "write_unlock", "__lock_", "lock_is_held", "rcu_read_lock", "rcu_read_unlock",
+    "up_read", "up_write", "=up", "percpu_down", "percpu_up", "inode_lock", "inode_unlock",
+    "vprintk", "printk", "_printk", "bust_spinlocks", "__arch_copy_", "raw_copy_",
+    "copy_page_from_iter", "copy_page_to_iter", "_copy_from_iter", "_copy_to_iter",
+    "kvmalloc", "kvzalloc", "kzalloc", "kcalloc", "kmemdup", "kstrdup", "krealloc",
+    "kobject_get", "kobject_put", "kref_get", "kref_put",
+    "rwsem_", "__rwsem_", "__down_", "=down_write", "=down_read", "__up_", "folio_lock",
+    "=lock_page", "__lock_page", "wait_on_page_", "__wait_on_", "io_schedule_timeout",
+    "=schedule_timeout", "schedule_preempt_disabled", "mutex_lock_nested", "__mutex_",
     // Rust's panic path
     "rust_begin_unwind", "__rustc::rust_begin_unwind", "core::panicking::", "panic_fmt",
     "panic_const_", "panic_bounds_check", "core::result::unwrap_failed", "unwrap_failed",
@@ -168,6 +195,15 @@ TriageFrame make_frame(const LogFrame& lf, bool is_rip) {
   return f;
 }
 
+// Hangs and lock reports stop inside lock helpers of every subsystem ("__super_lock",
+// "rtnl_lock"): for them, names ending in _lock/_unlock are machinery too.
+bool is_lock_helper(const TriageReport& r, std::string_view name) {
+  bool lockish = r.kind == CrashKind::HungTask || r.kind == CrashKind::Lockdep ||
+                 r.kind == CrashKind::SoftLockup || r.kind == CrashKind::HardLockup;
+  return lockish && (name.ends_with("_lock") || name.ends_with("_unlock") ||
+                     name.ends_with("_lock_nested") || name.ends_with("_lock_killable"));
+}
+
 std::optional<size_t> find_guilty(const TriageReport& r, const LogReport& lr) {
   // WARNING and sanitizer headers name the function: start the search there.
   size_t from = 0;
@@ -179,7 +215,9 @@ std::optional<size_t> find_guilty(const TriageReport& r, const LogReport& lr) {
   }
   for (size_t i = from; i < r.frames.size(); ++i) {
     const TriageFrame& f = r.frames[i];
-    if (f.unreliable || f.normalized.empty() || is_machinery(f.normalized)) continue;
+    if (f.unreliable || f.normalized.empty() || is_machinery(f.normalized) ||
+        is_lock_helper(r, f.normalized))
+      continue;
     return i;
   }
   return std::nullopt;
@@ -192,7 +230,12 @@ std::string first_line(sv text, size_t max) {
 }
 
 std::string title_of(const TriageReport& r, const LogReport& lr) {
-  std::string in = r.guilty ? " in " + r.frames[*r.guilty].function : "";
+  // Titles name the function without compiler clone suffixes (".cold", ".isra.0"), as syzbot.
+  auto guilty_name = [&] {
+    const TriageFrame& g = r.frames[*r.guilty];
+    return g.symbol.empty() ? g.function : display_name(strip_clone_suffix(g.symbol));
+  };
+  std::string in = r.guilty ? " in " + guilty_name() : "";
   if (r.kind == CrashKind::Kcsan && !lr.header_function.empty()) {
     // "data-race in a / b": both functions, normalized.
     std::string both;
@@ -223,10 +266,11 @@ std::string title_of(const TriageReport& r, const LogReport& lr) {
     case CrashKind::Kasan: return with_access("KASAN");
     case CrashKind::Kmsan: return with_access("KMSAN");
     case CrashKind::Kcsan: return with_access("KCSAN");
-    case CrashKind::Kfence: return with_access("KFENCE");
+    case CrashKind::Kfence:  // syzbot: no access word for KFENCE ("KFENCE: use-after-free in f")
+      return fmt::format("KFENCE: {}{}", r.detail.empty() ? "bug" : r.detail, in);
     case CrashKind::Ubsan: return fmt::format("UBSAN: {}{}", r.detail.empty() ? "undefined behaviour" : r.detail, in);
     case CrashKind::Warning: return "WARNING" + in;
-    case CrashKind::Refcount: return "refcount bug" + in;
+    case CrashKind::Refcount: return "WARNING: refcount bug" + in;
     case CrashKind::Lockdep: {
       sv h = r.header;
       if (h.find("circular") != sv::npos || h.find("recursive") != sv::npos) return "possible deadlock" + in;
@@ -296,6 +340,7 @@ TriageReport triage_report(const LogReport& lr, const ConsoleLog& log, const Tri
   r.first_line = lr.first_line;
   r.last_line = lr.last_line;
   r.truncated = lr.truncated;
+  for (const LogFrame& f : lr.rip_inlined) r.frames.push_back(make_frame(f, true));
   if (lr.rip) r.frames.push_back(make_frame(*lr.rip, true));
   for (const LogFrame& f : lr.frames) r.frames.push_back(make_frame(f, false));
   if (symbols) {

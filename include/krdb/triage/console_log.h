@@ -56,6 +56,8 @@ struct LogFrame {
   std::string module;     // empty for vmlinux
   std::optional<uint64_t> address;  // `[<ffffffff8123>]` or a bare `0xffffffffc0063000`
   bool unreliable = false;          // printed with "? "
+  bool inlined = false;             // a symbolized log's "f file.c:12 [inline]" entry
+  std::string source;               // "file.c:12" when the log is already symbolized (syzbot)
   std::string context;    // "TASK", "IRQ", "NMI", "SOFTIRQ", "EOI" section it was in; "" before any
   size_t line = 0;        // its line number in the input
 };
@@ -69,7 +71,8 @@ struct LogReport {
   std::string location;        // "file.c:123" for kernel BUG / WARNING / UBSAN, as printed
   std::string header_function; // the function the header names (WARNING at …, KASAN in …)
   std::optional<RustPanicSite> rust_panic;
-  std::optional<LogFrame> rip; // the faulting instruction (RIP: 0010:func+0x…)
+  std::optional<LogFrame> rip; // the faulting instruction (RIP: 0010:func+0x…, arm64 "pc : ")
+  std::vector<LogFrame> rip_inlined;  // functions inlined at the RIP, innermost first (symbolized logs)
   std::vector<LogFrame> frames;  // call trace, innermost first
   std::string taint;           // "Not tainted" / "Tainted: G        W  O"
   std::string release;         // from the CPU: line ("6.12.117 #2")
