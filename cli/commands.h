@@ -28,5 +28,6 @@ void add_dmesg_command(CLI::App& app, int& exit_code);
 void add_info_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);
 void add_triage_command(CLI::App& app, int& exit_code);
+void add_print_command(CLI::App& app, int& exit_code);
 
 }  // namespace krdb::cli

@@ -50,7 +50,7 @@ int main(int argc, char** argv) noexcept {
     for (CommandAdder add : {add_version_command, add_demangle_command, add_symbolize_command,
                                  add_types_command, add_ps_command, add_modules_command,
                                  add_bt_command, add_panic_command, add_dmesg_command,
-                                 add_info_command, add_serve_command, add_triage_command})
+                                 add_info_command, add_serve_command, add_triage_command, add_print_command})
       add(app, exit_code);
     try {
       app.parse(argc, argv);

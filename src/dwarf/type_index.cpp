@@ -140,6 +140,8 @@ Expected<void> DebugInfo::Impl::build_name_index() {
   return {};
 }
 
+Expected<void> DebugInfo::index_names() { return impl_->build_name_index(); }
+
 Expected<TypeId> DebugInfo::find_type(const std::string& name) {
   KRDB_CHECK(impl_->build_name_index());
   std::string key = name;
@@ -181,6 +183,10 @@ Expected<uint64_t> DebugInfo::variable_address(const std::string& name) {
       if (loc && loc->size() == 1 && loc->front().ops.size() == 1 &&
           loc->front().ops[0].atom == DW_OP_addr)
         return loc->front().ops[0].operand1;
+      // DWARF 5 (rustc ≥ 1.9x) locates statics with DW_OP_addrx into .debug_addr: the symbol
+      // its linkage name names has the same address.
+      if (auto linkage = die->string(DW_AT_linkage_name))
+        if (const ElfSymbol* s = impl_->elf->symbol_named(*linkage)) return s->address;
     }
   }
   return Error(ErrorKind::NotFound, fmt::format("no global variable named '{}'", name),

@@ -128,6 +128,9 @@ class DebugInfo {
   Expected<const Type*> type(TypeId id);
   // Follows typedefs and const/volatile to the underlying type.
   Expected<const Type*> strip_typedefs(TypeId id);
+  // Builds the name index now (it is otherwise built by the first look-up by name): from then
+  // on every Type read has its namespace path in `qualified`.
+  Expected<void> index_names();
   // Address of a global variable by name, from DWARF (DW_OP_addr) or the ELF symbol table.
   Expected<uint64_t> variable_address(const std::string& name);
   // A global variable's type (from DWARF), by name.

@@ -1,0 +1,274 @@
+// The kernel crate's types: Arc (refcount + data), ARef, KVec/VVec/KVVec, CString, Error,
+// Mutex/SpinLock (locked?, owner, data), CondVar, Opaque<bindings::X> (as the C struct), List,
+// RBTree and Task. Layouts chosen by member names (../shared/docs/kernel-rust-types.md §1).
+#include <set>
+
+#include <fmt/format.h>
+
+#include "format_context.h"
+
+namespace krdb {
+
+namespace {
+
+// The C struct an Opaque<bindings::X> or bindings type stands for, from the C DWARF: rustc's
+// bindgen copy has the same name ("task_struct", "mutex").
+std::optional<TypeId> c_twin(FormatContext& c, const Type& t) {
+  std::string name = t.name;
+  if (name.empty()) return std::nullopt;
+  auto id = c.info().find_type("struct " + name);
+  if (!id) return std::nullopt;
+  const Type* ct = c.resolved(*id);
+  if (!ct || ct->language == Language::Rust) return std::nullopt;
+  return *id;
+}
+
+std::string task_summary(FormatContext& c, uint64_t task) {
+  auto tt = c.info().find_type("struct task_struct");
+  if (!tt) return fmt::format("Task({:#x})", task);
+  const Type* t = c.resolved(*tt);
+  const Member* pid = t ? t->member("pid") : nullptr;
+  const Member* comm = t ? t->member("comm") : nullptr;
+  if (!pid || !comm) return fmt::format("Task({:#x})", task);
+  auto p = c.uint_at(task + pid->offset, 4);
+  auto name = c.memory().read_cstring(task + comm->offset, 16);
+  if (!p || !name) return fmt::format("Task({:#x}) {}", task, FormatContext::read_error(task, 8));
+  return fmt::format("Task(pid {}, \"{}\")", int32_t(*p), *name);
+}
+
+std::string arc(FormatContext& c, const ValueRef& v, const Type& t, const char* label) {
+  auto ptr = c.member(v, "ptr");
+  if (!ptr) ptr = c.member(v, "inner");
+  if (!ptr) return std::string(label) + "(?)";
+  auto inner_address = c.pointer(*ptr);
+  if (!inner_address) return FormatContext::read_error(v.address, 8);
+  const Type* inner = c.resolved(c.pointee(*ptr));
+  if (!inner) return fmt::format("{}({:#x})", label, *inner_address);
+  ValueRef in{inner->id, *inner_address};
+  std::string refs = "?";
+  if (auto rc = c.path(in, {"refcount"})) {
+    // Opaque<refcount_struct> (6.12) or Refcount(Opaque<refcount_t>) (6.18): refs.counter is
+    // the first i32 either way.
+    auto n = c.uint_at(c.unwrap(*rc).address, 4);
+    refs = n ? std::to_string(int32_t(*n)) : FormatContext::read_error(rc->address, 4);
+  }
+  auto data = c.member(in, "data");
+  (void)t;
+  return fmt::format("{}(refcount {}) {}", label, refs, data ? c.value(*data) : "?");
+}
+
+std::string kvec(FormatContext& c, const ValueRef& v, const Type& t) {
+  auto ptr = c.member(v, "ptr");
+  auto len_m = c.member(v, "len");
+  if (!ptr || !len_m) return "KVec(?)";
+  auto base = c.pointer(*ptr);
+  auto len = c.uint_at(len_m->address, 8);
+  uint64_t cap = 0;
+  if (auto layout = c.member(v, "layout"))  // ArrayLayout<T> {len: capacity}
+    if (auto l = c.member(*layout, "len")) cap = c.uint_at(l->address, 8).value_or(0);
+  if (!base || !len) return FormatContext::read_error(v.address, 24);
+  std::string label = "KVec";
+  if (TypeId at = c.template_param(t, "A")) {
+    std::string an = c.name_of(at);
+    if (an.ends_with("::Vmalloc")) label = "VVec";
+    else if (an.ends_with("::KVmalloc")) label = "KVVec";
+  }
+  TypeId element = c.template_param(t, "T");
+  auto esize = c.size_of(element);
+  // A length beyond the capacity, or beyond what memory could hold, is corruption: say it
+  // instead of walking it.
+  if ((cap && *len > cap) || *len > (1ull << 40))
+    return fmt::format("{}(<invalid len {} (capacity {})> at {:#x})", label, *len, cap, *base);
+  if (!esize) return fmt::format("{}(len {}, capacity {})", label, *len, cap);
+  std::vector<std::string> items;
+  for (uint64_t i = 0; i < *len && i < c.opt().max_children; ++i)
+    items.push_back(*esize ? c.value({element, *base + i * *esize}) : c.value({element, *base}));
+  return fmt::format("{}(len {}, capacity {}) ", label, *len, cap) + c.join(items, *len, "[", "]");
+}
+
+std::string cstring(FormatContext& c, const ValueRef& v) {
+  auto buf = c.member(v, "buf");
+  if (!buf) return "CString(?)";
+  auto ptr = c.member(*buf, "ptr");
+  auto len_m = c.member(*buf, "len");
+  if (!ptr || !len_m) return "CString(?)";
+  auto base = c.pointer(*ptr);
+  auto len = c.uint_at(len_m->address, 8);
+  if (!base || !len) return FormatContext::read_error(v.address, 24);
+  if (*len == 0 || *len > (1ull << 40)) return fmt::format("CString(<invalid len {}>)", *len);
+  uint64_t n = *len - 1;  // len counts the NUL
+  uint64_t shown = std::min(n, c.opt().max_string_bytes);
+  auto b = c.bytes(*base, shown);
+  if (!b) return FormatContext::read_error(*base, shown);
+  std::string out = "\"";
+  for (uint8_t ch : *b) out += ch >= 0x20 && ch < 0x7f && ch != '"' ? std::string(1, char(ch)) : fmt::format("\\x{:02x}", ch);
+  out += "\"";
+  if (n > shown) out += fmt::format("… ({} bytes)", n);
+  return out;
+}
+
+std::string error_value(FormatContext& c, const ValueRef& v) {
+  auto n = c.uint_at(v.address, 4);  // NonZero<i32> / c_int: the i32 at offset 0
+  if (!n) return FormatContext::read_error(v.address, 4);
+  int32_t e = int32_t(*n);
+  if (auto name = errno_name(-int64_t(e))) return fmt::format("-{} ({})", *name, e);
+  return fmt::format("Error({})", e);
+}
+
+std::string lock(FormatContext& c, const ValueRef& v, const Type& t) {
+  std::string backend;
+  if (TypeId b = c.template_param(t, "B")) backend = c.name_of(b);
+  bool mutex = backend.find("MutexBackend") != std::string::npos;
+  bool spin = backend.find("SpinLockBackend") != std::string::npos;
+  std::string label = mutex ? "Mutex" : spin ? "SpinLock" : "Lock";
+  std::string state = "?";
+  if (auto st = c.member(v, "state")) {
+    ValueRef raw = c.unwrap(*st);
+    if (mutex) {  // struct mutex { atomic_long_t owner; … }: owner & ~7 is the task holding it
+      auto owner = c.uint_at(raw.address, 8);
+      if (!owner) state = FormatContext::read_error(raw.address, 8);
+      else if ((*owner & ~7ull) == 0) state = "unlocked";
+      else state = "locked by " + task_summary(c, *owner & ~7ull);
+    } else if (spin) {  // the first u32 of spinlock_t / raw_spinlock: non-zero while held
+      auto word = c.uint_at(raw.address, 4);
+      state = !word ? FormatContext::read_error(raw.address, 4) : *word ? "locked" : "unlocked";
+    }
+  }
+  auto data = c.member(v, "data");
+  return fmt::format("{}({}) {}", label, state, data ? c.value(*data) : "?");
+}
+
+// container_of: the element holding a ListLinks at `links_address`, through the element type's
+// DWARF member offsets (rustc reorders fields, so the offset is looked up, never assumed).
+std::optional<uint64_t> links_offset(FormatContext& c, TypeId element) {
+  const Type* et = c.resolved(element);
+  if (!et) return std::nullopt;
+  for (const Member& m : et->members) {
+    const Type* mt = c.resolved(m.type);
+    if (mt && rust_path(*mt) == "kernel::list::ListLinks") return m.offset;
+  }
+  return std::nullopt;
+}
+
+std::string list(FormatContext& c, const ValueRef& v, const Type& t) {
+  auto first_m = c.member(v, "first");
+  if (!first_m) return "List(?)";
+  auto first = c.uint_at(first_m->address, 8);
+  if (!first) return FormatContext::read_error(first_m->address, 8);
+  if (*first == 0) return "List(empty)";
+  // T of List<T, ID> is the element (ListArc<T> in the marker).
+  TypeId element = c.template_param(t, "T");
+  auto offset = links_offset(c, element);
+  std::vector<std::string> items;
+  std::set<uint64_t> seen;
+  uint64_t node = *first, count = 0;
+  std::string problem;
+  while (true) {
+    if (!seen.insert(node).second) { problem = fmt::format("<cycle at {:#x}>", node); break; }
+    if (count >= c.opt().max_nodes) { problem = fmt::format("<stopped after max_nodes={}>", count); break; }
+    ++count;
+    if (items.size() < c.opt().max_children)
+      items.push_back(offset ? c.value({element, node - *offset}) : fmt::format("{:#x}", node));
+    auto next = c.uint_at(node, 8);  // ListLinksFields {next @0, prev @8}
+    auto prev_of_next = next ? c.uint_at(*next + 8, 8) : Expected<uint64_t>(next.error());
+    if (!next) { problem = FormatContext::read_error(node, 8); break; }
+    if (!prev_of_next || *prev_of_next != node) {
+      if (*next != *first || !prev_of_next) { problem = fmt::format("<broken link at {:#x}>", node); break; }
+    }
+    if (*next == *first) break;
+    node = *next;
+  }
+  std::string out = fmt::format("List(len {}) ", count) + c.join(items, count, "[", "]");
+  return problem.empty() ? out : out + " " + problem;
+}
+
+// RBTree<K, V>: rb_root → Node<K,V> {links: rb_node, key, value}; in-order, bounded, cycle-checked.
+std::string rbtree(FormatContext& c, const ValueRef& v, const Type& t) {
+  auto root = c.path(v, {"root", "rb_node"});
+  if (!root) return "RBTree(?)";
+  auto top = c.uint_at(root->address, 8);
+  if (!top) return FormatContext::read_error(root->address, 8);
+  if (*top == 0) return "RBTree(empty)";
+  TypeId key_type = c.template_param(t, "K"), value_type = c.template_param(t, "V");
+  // Node<K,V> is not named by the tree's DWARF: find it by path among the program's types.
+  std::string node_name = fmt::format("kernel::rbtree::Node<{}, {}>", c.name_of(key_type), c.name_of(value_type));
+  auto node_id = c.info().find_type(node_name);
+  const Type* node = node_id ? c.resolved(*node_id) : nullptr;
+  const Member* links = node ? node->member("links") : nullptr;
+  const Member* key = node ? node->member("key") : nullptr;
+  const Member* value = node ? node->member("value") : nullptr;
+  // In-order walk with an explicit stack: rb_node {__rb_parent_color @0, rb_right @8, rb_left @16}.
+  std::vector<std::string> items;
+  std::vector<uint64_t> stack;
+  std::set<uint64_t> seen;
+  uint64_t cur = *top, count = 0;
+  std::string problem;
+  while ((cur || !stack.empty()) && problem.empty()) {
+    while (cur) {
+      if (!seen.insert(cur).second) { problem = fmt::format("<cycle at {:#x}>", cur); break; }
+      if (seen.size() > c.opt().max_nodes) { problem = fmt::format("<stopped after max_nodes={}>", c.opt().max_nodes); break; }
+      stack.push_back(cur);
+      auto left = c.uint_at(cur + 16, 8);
+      if (!left) { problem = FormatContext::read_error(cur + 16, 8); break; }
+      cur = *left;
+    }
+    if (!problem.empty() || stack.empty()) break;
+    cur = stack.back();
+    stack.pop_back();
+    ++count;
+    if (items.size() < c.opt().max_children) {
+      if (links && key && value) {
+        uint64_t n = cur - links->offset;
+        items.push_back(c.value({key->type, n + key->offset}) + ": " + c.value({value->type, n + value->offset}));
+      } else {
+        items.push_back(fmt::format("{:#x}", cur));
+      }
+    }
+    auto right = c.uint_at(cur + 8, 8);
+    if (!right) { problem = FormatContext::read_error(cur + 8, 8); break; }
+    cur = *right;
+  }
+  std::string out = fmt::format("RBTree(len {}) ", count) + c.join(items, count, "{", "}");
+  return problem.empty() ? out : out + " " + problem;
+}
+
+}  // namespace
+
+std::optional<std::string> format_kernel_type(FormatContext& c, const ValueRef& v, const Type& t) {
+  if (t.kind != TypeKind::Struct) return std::nullopt;
+  std::string p = rust_path(t);
+  if (p == "kernel::sync::arc::Arc") return arc(c, v, t, "Arc");
+  if (p == "kernel::sync::arc::ArcBorrow") return arc(c, v, t, "ArcBorrow");
+  if (p == "kernel::sync::arc::UniqueArc") {
+    auto inner = c.member(v, "inner");
+    if (inner) return "Unique" + c.value(*inner);
+    return std::nullopt;
+  }
+  if (p == "kernel::types::ARef" || p == "kernel::sync::aref::ARef") {
+    auto a = c.pointer(v);
+    if (!a) return FormatContext::read_error(v.address, 8);
+    TypeId target = c.template_param(t, "T");
+    const Type* tt = c.resolved(target);
+    if (tt && path_is(*tt, "kernel::task::Task")) return "ARef(" + task_summary(c, *a) + ")";
+    return target ? "ARef(" + c.value({target, *a}) + ")" : fmt::format("ARef({:#x})", *a);
+  }
+  if (p == "kernel::task::Task") return task_summary(c, v.address);
+  if (p == "kernel::alloc::kvec::Vec") return kvec(c, v, t);
+  if (p == "kernel::str::CString") return cstring(c, v);
+  if (p == "kernel::error::Error") return error_value(c, v);
+  if (p == "kernel::sync::lock::Lock") return lock(c, v, t);
+  if (p == "kernel::list::List") return list(c, v, t);
+  if (p == "kernel::list::ListLinks") return "ListLinks";
+  if (p == "kernel::rbtree::RBTree") return rbtree(c, v, t);
+  if (p == "kernel::sync::condvar::CondVar") return "CondVar";
+  if (p == "kernel::types::Opaque") {  // shown as the C type it wraps, from the C DWARF
+    ValueRef inner = c.unwrap(v);
+    const Type* it = c.resolved(inner.type);
+    if (it)
+      if (auto twin = c_twin(c, *it)) return c.value({*twin, inner.address});
+    return c.value(inner);
+  }
+  return std::nullopt;
+}
+
+}  // namespace krdb
