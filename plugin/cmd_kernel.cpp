@@ -15,6 +15,7 @@
 #include "krdb/report/kernel_report.h"
 #include "krdb/report/triage_report.h"
 #include "krdb/triage/triage.h"
+#include "krdb/format/value.h"
 #include "plugin.h"
 
 namespace krdb::plugin {
@@ -211,6 +212,32 @@ bool do_triage(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
   });
 }
 
+// `krdb print EXPR…`: the formatter layer on the kernel behind this target (live or served).
+bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
+              lldb::SBCommandReturnObject& result) {
+  if (args.empty()) {
+    result.SetError("usage: krdb print EXPR…   (a global: C name or Rust path; *, .field, ->field, [i], (TYPE)0xADDR)");
+    return false;
+  }
+  // An expression may hold spaces ("(struct task_struct)0x…"): the arguments are one expression
+  // unless each parses alone.
+  return with_kernel(debugger, result, [&](KernelProgram& program) {
+    ValueFormatter formatter(program.debug_info(), program.memory(), program.kaslr_offset());
+    bool ok = true;
+    for (const std::string& expr : args) {
+      auto v = formatter.evaluate(expr);
+      if (!v) {
+        result.Printf("%s: error: %s\n", expr.c_str(), v.error().describe().c_str());
+        ok = false;
+        continue;
+      }
+      result.Printf("%s = %s\n", expr.c_str(), formatter.format(*v).c_str());
+    }
+    result.SetStatus(ok ? lldb::eReturnStatusSuccessFinishResult : lldb::eReturnStatusFailed);
+    return ok;
+  });
+}
+
 }  // namespace
 
 void add_kernel_commands(lldb::SBCommand& krdb) {
@@ -232,6 +259,11 @@ void add_kernel_commands(lldb::SBCommand& krdb) {
                   "What crashed, for a report or CI: every crash report in the kernel log, with a syzbot-style "
                   "title, the guilty frame, the symbolized C/Rust stack and a stable signature.",
                   kTriageUsage);
+  krdb.AddCommand("print", new Command(do_print),
+                  "Print kernel values as their source reads them: kernel Rust types (Arc, KBox, KVec, CString, "
+                  "Error, Result/Option, Mutex/SpinLock, List, RBTree, Task, …) and C types, bounded and "
+                  "corruption-safe (the same output as the CLI's krdb print).",
+                  "krdb print EXPR…");
   krdb.AddCommand("ps", new Command(do_ps),
                   "The tasks of the live kernel: pid, parent, CPU, state, command.", "krdb ps");
 }
