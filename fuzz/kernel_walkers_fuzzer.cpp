@@ -1,8 +1,10 @@
 // Fuzz target for the kernel walkers over corrupted memory: the ORC kit's module crash (a real
 // dump) seen through an overlay that the input patches at the places the walkers read from —
 // struct module, the module's kallsyms (symtab, strtab, typetab), its ORC tables in memory, its
-// build-id note, the panicking CPU's stack, the task's switch frame. Then: the module list, the
-// CPU model, and the panicking CPU's backtrace with module frames by ORC and kallsyms. Each must
+// build-id note, the panicking CPU's stack, the task's switch frame, the built-in Rust sample's
+// state and the containers it points to. Then: the module list, the CPU model, the panicking
+// CPU's backtrace with module frames by ORC and kallsyms, and the formatter layer printing the
+// sample's state (kernel Rust types over corrupted memory). Each must
 // return values or errors within its limits — never crash, hang or allocate without bound.
 // Input: a sequence of patches {target u8, offset u16 LE, length u8, bytes[length]}.
 // Data: KRDB_FUZZ_DATA (default build/tests/data/kernel-orc) holds vmlinux and the dump.
@@ -18,6 +20,7 @@
 #include "krdb/kernel/backtrace.h"
 #include "krdb/kernel/cpus.h"
 #include "krdb/kernel/modules.h"
+#include "krdb/format/value.h"
 
 namespace {
 
@@ -65,6 +68,18 @@ Kit& kit() {
     }
     for (const RecordedCpu& r : k.records) k.targets.push_back(r.registers.sp());
     if (auto head = k.program->symbol_address("modules")) k.targets.push_back(*head);
+    // The formatter layer over the sample's Rust state (rust_crashme::RUST_CRASHME_STATE): the
+    // state itself and what its KVec/List/RBTree/Arc/KBox members point to.
+    {
+      ValueFormatter f(k.program->debug_info(), *k.program->dump(), k.program->kaslr_offset());
+      for (const char* e : {"*rust_crashme::RUST_CRASHME_STATE", "rust_crashme::RUST_CRASHME_STATE->tree",
+                            "rust_crashme::RUST_CRASHME_STATE->items", "rust_crashme::RUST_CRASHME_STATE->big",
+                            "rust_crashme::RUST_CRASHME_STATE->payload"})
+        if (auto v = f.evaluate(e)) {
+          k.targets.push_back(v->address);
+          if (auto to = k.program->dump()->read_u64(v->address)) k.targets.push_back(*to);
+        }
+    }
     k.memory = std::make_unique<PatchedMemory>(*k.program->dump());
     Limits limits = k.program->limits();
     limits.max_frames = 256;
@@ -103,5 +118,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Backtrace bt = unwinder.from_registers(*c.registers);
       if (bt.frames.size() > limits.max_frames + 1) abort();  // the walker's bound
     }
+  FormatOptions fo;
+  fo.max_nodes = 2000;
+  ValueFormatter formatter(program.debug_info(), memory, program.kaslr_offset(), fo);
+  if (auto v = formatter.evaluate("*rust_crashme::RUST_CRASHME_STATE")) (void)formatter.format(*v);
   return 0;
 }
