@@ -9,7 +9,7 @@
 #include "krdb/kernel/cpus.h"
 #include "krdb/kernel/module_files.h"
 #include "krdb/kernel/modules.h"
-#include "krdb/kernel/panic.h"
+#include "krdb/triage/panic.h"
 #include "krdb/kernel/threads.h"
 
 namespace krdb::serve {

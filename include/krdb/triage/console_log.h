@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "krdb/base/limits.h"
-#include "krdb/kernel/panic.h"
+#include "krdb/triage/panic.h"
 
 namespace krdb {
 

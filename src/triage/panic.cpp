@@ -1,9 +1,11 @@
-#include "krdb/kernel/panic.h"
+#include "krdb/triage/panic.h"
 
 #include <charconv>
 #include <cctype>
 
 #include <fmt/format.h>
+
+#include "krdb/triage/triage.h"
 
 namespace krdb {
 
@@ -35,29 +37,6 @@ void scan_log(const PrintkLog& log, PanicReport& r) {
         r.taint = t.substr(q + 1, t.find(' ', q + 12) - q - 1);
     }
   }
-}
-
-std::string frame_name(const KernelFrame& f) {
-  return f.where.frames.empty() ? f.where.function_name() : f.where.frames.back().display_name();
-}
-
-void build_signature(PanicReport& r) {
-  std::vector<std::string> parts;
-  if (r.rust_panic)
-    parts.push_back(fmt::format("rust panic at {}:{}", r.rust_panic->file, r.rust_panic->line));
-  else if (!r.oops_lines.empty())
-    parts.push_back(r.oops_lines.front().substr(0, r.oops_lines.front().find(" [")));
-  else if (r.panic_message)
-    parts.push_back("panic: " + r.panic_message->substr(0, 60));
-  if (r.backtrace && r.faulting_frame) {
-    std::string chain;
-    // The first three named functions behind the exception, innermost first; no addresses, so
-    // the signature survives KASLR and rebuilds.
-    for (size_t i = *r.faulting_frame, n = 0; i < r.backtrace->frames.size() && n < 3; ++i, ++n)
-      chain += (chain.empty() ? "" : " < ") + frame_name(r.backtrace->frames[i]);
-    parts.push_back(chain);
-  }
-  for (const auto& p : parts) r.signature += (r.signature.empty() ? "" : " | ") + p;
 }
 
 // A decimal u32 at `pos` followed by ':'; advances past the ':'.
@@ -96,8 +75,17 @@ std::optional<RustPanicSite> parse_rust_panic_line(std::string_view t) {
 PanicReport analyze_panic(KernelProgram& program, const KernelCpus& cpus, KernelUnwinder& unwinder) {
   PanicReport r;
   auto log = read_printk(program);
-  if (log) scan_log(*log, r);
-  else r.problems.push_back("kernel log: " + log.error().describe());
+  if (log) {
+    scan_log(*log, r);
+    // Title and signature exactly as `krdb triage` gives them for this dump and its console log.
+    TriageResult t = triage_text(format_dmesg(*log), "kernel log", nullptr, program.limits());
+    if (!t.reports.empty()) {
+      r.title = t.reports.front().title;
+      r.signature = t.reports.front().signature.hash + " " + t.reports.front().signature.text;
+    }
+  } else {
+    r.problems.push_back("kernel log: " + log.error().describe());
+  }
   r.cpu = cpus.panicking;
   if (!r.cpu) r.problems.push_back("panic_cpu is not set: no panic() was in progress when the dump was taken");
   unsigned c = r.cpu.value_or(0);
@@ -114,7 +102,7 @@ PanicReport analyze_panic(KernelProgram& program, const KernelCpus& cpus, Kernel
   }
   for (const Error& w : cpus.warnings) r.problems.push_back(w.describe());
   for (const Error& w : unwinder.warnings()) r.problems.push_back(w.describe());
-  build_signature(r);
+  if (r.signature.empty()) r.problems.push_back("no crash report in the kernel log: no title or signature");
   return r;
 }
 

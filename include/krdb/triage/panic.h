@@ -32,7 +32,8 @@ struct PanicReport {
   std::optional<TaskInfo> task;
   std::optional<KernelBacktrace> backtrace;
   std::optional<size_t> faulting_frame;      // index into backtrace->frames: first frame behind the exception
-  std::string signature;                     // stable one-line crash signature
+  std::string title;                         // syzbot-style title, as `krdb triage` gives it
+  std::string signature;                     // `krdb triage`'s signature: "HASH kind: f < g < h"
   std::vector<std::string> problems;
 };
 

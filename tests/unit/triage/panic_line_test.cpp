@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "krdb/kernel/panic.h"
+#include "krdb/triage/panic.h"
 
 using namespace krdb;
 
