@@ -119,6 +119,8 @@ struct DebugInfo::Impl {
   Expected<void> walk_lines(uint32_t unit, dw::LineTable& out);
   Expected<void> scan_lines(uint32_t unit, dw::LineTable& out);
   static void index_line_table(dw::LineTable& table);  // sorts sequences, fills max_end
+  // A sequence ends: its rows sorted, kept unless empty or discarded (address 0 in a linked file).
+  void finish_sequence(dw::LineTable& table, dw::LineSequence& seq) const;
   // names.cpp
   const dw::NameInfo& names_of(uint64_t die_offset);
   dw::NameInfo compute_names(uint64_t die_offset, bool by_hand);  // by_hand=false: libdwarf only

@@ -93,18 +93,32 @@ bool is_constant_form(uint64_t form) {
 
 }  // namespace
 
+Expected<UnitStart> read_unit_start(Cursor& c, const char* section) {
+  uint64_t at = c.pos();
+  auto bad = [&](const std::string& what) {
+    return Error(ErrorKind::BadData, what, fmt::format("{}+{:#x}", section, at));
+  };
+  UnitStart u;
+  uint64_t length = c.u32();
+  if (length == 0xffffffff) { length = c.u64(); u.offset_size = 8; }
+  else if (length >= 0xfffffff0) return bad("reserved unit length");
+  if (!c.ok() || length > c.remaining()) return bad(fmt::format("unit length runs past {}", section));
+  u.end = c.pos() + length;
+  u.version = c.u16();
+  if (!c.ok() || u.version < 2 || u.version > 5) return bad(fmt::format("unit version {}", u.version));
+  return u;
+}
+
 Expected<UnitHeader> read_unit_header(std::span<const uint8_t> info, uint64_t offset) {
   Cursor c(info, ".debug_info");
   c.seek(offset);
   UnitHeader h;
   h.offset = offset;
-  uint64_t length = c.u32();
-  if (length == 0xffffffff) { length = c.u64(); h.offset_size = 8; }
-  else if (length >= 0xfffffff0) return bad_at("reserved unit length", offset);
-  if (!c.ok() || length > c.remaining()) return bad_at("unit length runs past .debug_info", offset);
-  h.end = c.pos() + length;
-  h.version = c.u16();
-  if (h.version < 2 || h.version > 5) return bad_at(fmt::format("unit version {}", h.version), offset);
+  auto start = read_unit_start(c, ".debug_info");
+  if (!start) return start.error();
+  h.end = start->end;
+  h.offset_size = start->offset_size;
+  h.version = start->version;
   if (h.version >= 5) {
     uint8_t type = c.u8();
     h.address_size = c.u8();
@@ -203,6 +217,24 @@ Expected<void> DieReader::start_at(uint64_t die_offset) {
     return error(fmt::format("DIE offset {:#x} outside its unit", die_offset));
   c_.seek(die_offset);
   return cursor_ok();
+}
+
+Expected<bool> DieReader::read_bases(const Abbrev& unit_die) {
+  bool loclists_base = false;
+  for (const AttrSpec& spec : unit_die.attrs) {
+    auto form = resolve_form(spec);
+    if (!form) return form.error();
+    std::optional<uint64_t>* base = spec.name == DW_AT_str_offsets_base ? &bases.str_offsets
+                                    : spec.name == DW_AT_addr_base      ? &bases.addr
+                                    : spec.name == DW_AT_rnglists_base  ? &bases.rnglists
+                                                                        : nullptr;
+    loclists_base |= spec.name == DW_AT_loclists_base;
+    if (!base) { KRDB_CHECK(skip(*form)); continue; }
+    auto v = unsigned_value(*form, spec);
+    if (!v) return v.error();
+    *base = *v;
+  }
+  return loclists_base;
 }
 
 Expected<void> DieReader::skip_attributes(const Abbrev& abbrev) {
@@ -364,21 +396,11 @@ Expected<bool> DieReader::flag(uint64_t form) {
 }
 
 Expected<void> DieReader::skip(uint64_t form) {
+  if (int64_t n = fixed_form_size(form, h_); n >= 0) {
+    c_.skip(uint64_t(n));
+    return cursor_ok();
+  }
   switch (form) {
-    case DW_FORM_flag_present: case DW_FORM_implicit_const: break;
-    case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: case DW_FORM_strx1:
-    case DW_FORM_addrx1: c_.skip(1); break;
-    case DW_FORM_data2: case DW_FORM_ref2: case DW_FORM_strx2: case DW_FORM_addrx2: c_.skip(2); break;
-    case DW_FORM_strx3: case DW_FORM_addrx3: c_.skip(3); break;
-    case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_ref_sup4: case DW_FORM_strx4:
-    case DW_FORM_addrx4: c_.skip(4); break;
-    case DW_FORM_data8: case DW_FORM_ref8: case DW_FORM_ref_sig8: case DW_FORM_ref_sup8:
-      c_.skip(8); break;
-    case DW_FORM_data16: c_.skip(16); break;
-    case DW_FORM_addr: c_.skip(h_.address_size); break;
-    case DW_FORM_ref_addr: c_.skip(h_.version <= 2 ? h_.address_size : h_.offset_size); break;
-    case DW_FORM_strp: case DW_FORM_line_strp: case DW_FORM_sec_offset: case DW_FORM_strp_sup:
-    case DW_FORM_GNU_ref_alt: case DW_FORM_GNU_strp_alt: c_.skip(h_.offset_size); break;
     case DW_FORM_sdata: c_.sleb128(); break;
     case DW_FORM_udata: case DW_FORM_ref_udata: case DW_FORM_strx: case DW_FORM_addrx:
     case DW_FORM_loclistx: case DW_FORM_rnglistx: case DW_FORM_GNU_addr_index:

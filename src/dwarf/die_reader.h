@@ -68,6 +68,15 @@ class AbbrevTable {
 
 Expected<UnitHeader> read_unit_header(std::span<const uint8_t> info, uint64_t offset);
 
+// A DWARF unit's start, common to .debug_info and .debug_line units: the initial length (32- or
+// 64-bit format) and the version, checked against the bytes left and the versions 2–5.
+struct UnitStart {
+  uint64_t end = 0;  // offset just past the unit
+  uint8_t offset_size = 4;
+  uint16_t version = 0;
+};
+Expected<UnitStart> read_unit_start(Cursor& c, const char* section);
+
 // The attributes that give a DIE its address ranges, as read.
 struct RangeAttrs {
   std::optional<uint64_t> low_pc, high_pc, ranges;
@@ -84,6 +93,9 @@ class DieReader {
   // Positions at the unit DIE, or at the DIE at `die_offset` (inside this unit).
   Expected<void> start();
   Expected<void> start_at(uint64_t die_offset);
+  // Reads the unit DIE's attributes (the reader positioned at them) for its bases; says whether
+  // it has a DW_AT_loclists_base (no reader use, but libdwarf needs the section then).
+  Expected<bool> read_bases(const Abbrev& unit_die);
   // Skips the current DIE's attribute values (in one step when their sizes are fixed).
   Expected<void> skip_attributes(const Abbrev& abbrev);
   // The abbreviation of the DIE at the cursor (its offset in `offset`); nullptr for a null entry.

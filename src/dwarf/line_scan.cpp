@@ -98,13 +98,11 @@ Expected<void> read_v5_list(Cursor& c, const dw::RawSections& s, uint8_t offset_
 Expected<LineHeader> read_line_header(Cursor& c, const dw::RawSections& s, uint64_t offset) {
   LineHeader h;
   c.seek(offset);
-  uint64_t length = c.u32();
-  if (length == 0xffffffff) { length = c.u64(); h.offset_size = 8; }
-  else if (length >= 0xfffffff0) return bad("reserved unit length", offset);
-  if (!c.ok() || length > c.remaining()) return bad("line table runs past .debug_line", offset);
-  h.end = c.pos() + length;
-  h.version = c.u16();
-  if (h.version < 2 || h.version > 5) return bad(fmt::format("line table version {}", h.version), offset);
+  auto start = dw::read_unit_start(c, ".debug_line");
+  if (!start) return start.error();
+  h.end = start->end;
+  h.offset_size = start->offset_size;
+  h.version = start->version;
   if (h.version >= 5) {
     h.address_size = c.u8();
     if (c.u8() != 0) return Error(ErrorKind::Unsupported, "segment selectors in a line table");
@@ -191,11 +189,7 @@ Expected<void> DebugInfo::Impl::scan_lines(uint32_t unit, dw::LineTable& out) {
     if (!end) { seq.rows.push_back(r); return; }
     if (seq.rows.empty()) seq.begin = r.address;
     seq.end = r.address;
-    std::stable_sort(seq.rows.begin(), seq.rows.end(),
-                     [](const auto& a, const auto& b) { return a.address < b.address; });
-    if (seq.end > seq.begin && !(seq.begin == 0 && elf->type() != ET_REL))
-      out.sequences.push_back(std::move(seq));
-    seq = {};
+    finish_sequence(out, seq);
   };
   auto addr = [&] { return h.address_size == 8 ? c.u64() : uint64_t(c.u32()); };
   // Bounded by the program's bytes: every opcode consumes at least one.

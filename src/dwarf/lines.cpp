@@ -95,6 +95,16 @@ Expected<void> DebugInfo::Impl::load_lines(uint32_t unit) {
   return {};
 }
 
+void DebugInfo::Impl::finish_sequence(dw::LineTable& table, dw::LineSequence& seq) const {
+  // Rows of one sequence ascend; a stable sort keeps the last of equal addresses last.
+  std::stable_sort(seq.rows.begin(), seq.rows.end(),
+                   [](const auto& a, const auto& b) { return a.address < b.address; });
+  // A sequence at address 0 in a linked file is a discarded function (--gc-sections).
+  if (seq.end > seq.begin && !(seq.begin == 0 && elf->type() != ET_REL))
+    table.sequences.push_back(std::move(seq));
+  seq = {};
+}
+
 void DebugInfo::Impl::index_line_table(dw::LineTable& table) {
   std::sort(table.sequences.begin(), table.sequences.end(),
             [](const auto& a, const auto& b) { return a.begin < b.begin; });
@@ -137,13 +147,7 @@ Expected<void> DebugInfo::Impl::walk_lines(uint32_t unit, dw::LineTable& out) {
       if (seq.rows.empty()) seq.begin = row.address;
       if (end) {
         seq.end = row.address;
-        // Rows of one sequence ascend; a stable sort keeps the last of equal addresses last.
-        std::stable_sort(seq.rows.begin(), seq.rows.end(),
-                         [](const auto& a, const auto& b) { return a.address < b.address; });
-        // A sequence at address 0 in a linked file is a discarded function (--gc-sections).
-        if (seq.end > seq.begin && !(seq.begin == 0 && elf->type() != ET_REL))
-          lines.sequences.push_back(std::move(seq));
-        seq = {};
+        finish_sequence(lines, seq);
         continue;
       }
       seq.rows.push_back(row);

@@ -33,14 +33,7 @@ Expected<void> DebugInfo::Impl::read_names(uint32_t unit, uint64_t die_offset, d
     auto unit_die = r.next(at);
     if (!unit_die) return unit_die.error();
     if (!*unit_die) return r.error("unit without a unit DIE");
-    for (const dw::AttrSpec& spec : (*unit_die)->attrs) {
-      auto form = r.resolve_form(spec);
-      if (!form) return form.error();
-      if (spec.name != DW_AT_str_offsets_base) { KRDB_CHECK(r.skip(*form)); continue; }
-      auto v = r.unsigned_value(*form, spec);
-      if (!v) return v.error();
-      r.bases.str_offsets = *v;
-    }
+    if (auto bases = r.read_bases(**unit_die); !bases) return bases.error();
   }
   KRDB_CHECK(r.start_at(die_offset));
   uint64_t at = 0;

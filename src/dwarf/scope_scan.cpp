@@ -68,23 +68,6 @@ Expected<ScopeDie> read_scope_die(dw::DieReader& r, const dw::Abbrev& a, bool vi
   return d;
 }
 
-// The unit DIE's bases, read before any DIE that needs them.
-Expected<void> read_unit_die(dw::DieReader& r, const dw::Abbrev& a) {
-  for (const dw::AttrSpec& spec : a.attrs) {
-    auto form = r.resolve_form(spec);
-    if (!form) return form.error();
-    std::optional<uint64_t>* base = spec.name == DW_AT_str_offsets_base ? &r.bases.str_offsets
-                                    : spec.name == DW_AT_addr_base      ? &r.bases.addr
-                                    : spec.name == DW_AT_rnglists_base  ? &r.bases.rnglists
-                                                                        : nullptr;
-    if (!base) { KRDB_CHECK(r.skip(*form)); continue; }
-    auto v = r.unsigned_value(*form, spec);
-    if (!v) return v.error();
-    *base = *v;
-  }
-  return {};
-}
-
 struct Level {
   bool visit = false;      // children are visited (else only skipped over)
   int32_t scope = -1;      // the scope index children attach to
@@ -104,7 +87,7 @@ Expected<void> DebugInfo::Impl::scan_scopes(uint32_t unit, dw::UnitData& data) {
   auto first = r.next(offset);
   if (!first) return first.error();
   if (!*first) return {};
-  KRDB_CHECK(read_unit_die(r, **first));
+  if (auto bases = r.read_bases(**first); !bases) return bases.error();
   if (!(*first)->children) return {};
   std::string path;
   std::vector<Level> levels{{true, -1, 0}};

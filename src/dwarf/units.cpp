@@ -57,22 +57,10 @@ Expected<void> DebugInfo::Impl::scan_units() {
     const dw::Abbrev& a = **abbrev;
     // Pass 1: the bases (LLVM writes them after the strx-form names that need them).
     uint64_t attrs = r.pos();
-    bool has_loclists_base = false;
-    for (const dw::AttrSpec& spec : a.attrs) {
-      auto form = r.resolve_form(spec);
-      if (!form) return form.error();
-      std::optional<uint64_t>* base = spec.name == DW_AT_str_offsets_base ? &r.bases.str_offsets
-                                      : spec.name == DW_AT_addr_base      ? &r.bases.addr
-                                      : spec.name == DW_AT_rnglists_base  ? &r.bases.rnglists
-                                                                          : nullptr;
-      has_loclists_base |= spec.name == DW_AT_loclists_base;
-      if (!base) { KRDB_CHECK(r.skip(*form)); continue; }
-      auto v = r.unsigned_value(*form, spec);
-      if (!v) return v.error();
-      *base = *v;
-    }
+    auto has_loclists_base = r.read_bases(a);
+    if (!has_loclists_base) return has_loclists_base.error();
     uint64_t next = header->end;
-    if (auto missing = missing_base_section(r.bases, s, has_loclists_base, loclists)) {
+    if (auto missing = missing_base_section(r.bases, s, *has_loclists_base, loclists)) {
       errors.emplace_back(ErrorKind::BadData,
                           fmt::format("compile unit uses {} but the file has no such section; "
                                       "unit skipped", *missing),
