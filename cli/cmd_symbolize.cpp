@@ -60,6 +60,7 @@ void print_one(DebugInfo& info, const SymbolizeArgs& args, const std::string& te
 }
 
 int run(const SymbolizeArgs& args) {
+  std::ios::sync_with_stdio(false);  // std::cin buffers: a batch is what it already holds
   auto info = DebugInfo::open(args.elf);
   if (!info) {
     fmt::print(stderr, "krdb symbolize: {}\n", info.error().describe());
@@ -74,11 +75,24 @@ int run(const SymbolizeArgs& args) {
   if (!args.addresses.empty()) {
     for (const auto& a : args.addresses) print_one(**info, args, a, status);
   } else {
-    std::string line;
-    while (std::getline(std::cin, line)) {
-      if (line.empty()) continue;
-      print_one(**info, args, line, status);
-      std::fflush(stdout);  // one answer per line, for co-process use (as addr2line)
+    // What stdin already holds is read as one batch and prefetched on every core; a co-process
+    // writing one address at a time still gets each answer at once (a batch of one).
+    constexpr size_t kBatch = 4096;
+    std::vector<std::string> batch;
+    std::vector<uint64_t> addresses;
+    for (std::string line; std::getline(std::cin, line);) {
+      batch.assign(1, line);
+      while (batch.size() < kBatch && std::cin.rdbuf()->in_avail() > 0 && std::getline(std::cin, line))
+        batch.push_back(line);
+      addresses.clear();
+      for (const auto& b : batch)
+        if (auto a = parse_address(**info, b)) addresses.push_back(*a);
+      (*info)->prefetch(addresses);
+      for (const auto& b : batch) {
+        if (b.empty()) continue;
+        print_one(**info, args, b, status);
+      }
+      std::fflush(stdout);  // answers of a batch at once, for co-process use (as addr2line)
     }
   }
   return status;

@@ -121,7 +121,9 @@ std::string strip_generics(sv s) {
 
 std::string display_name(sv symbol) {
   std::string base = strip_clone_suffix(symbol);
-  Demangled d = demangle(base, {.form = DemangleForm::Short});
+  DemangleOptions options;
+  options.form = DemangleForm::Short;
+  Demangled d = demangle(base, options);
   std::string name = d.ok ? d.text : base;
   if (base.size() < symbol.size()) name += std::string(symbol.substr(base.size()));
   return name;
@@ -318,7 +320,9 @@ CrashSignature signature_of(const TriageReport& r) {
 
 std::string normalize_function(std::string_view symbol) {
   std::string base = strip_clone_suffix(symbol);
-  Demangled d = demangle(base, {.form = DemangleForm::Full});
+  DemangleOptions options;
+  options.form = DemangleForm::Full;
+  Demangled d = demangle(base, options);
   return strip_generics(d.ok ? d.text : base);
 }
 

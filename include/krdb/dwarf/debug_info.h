@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,9 @@ class DebugInfo {
   // Everything known about one address. Never fails as a whole: missing DWARF falls back to the
   // ELF symbol; partial failures are in warnings.
   AddressInfo symbolize(uint64_t address, const SymbolizeOptions& options = {});
+  // Reads ahead, on every core, what symbolize() needs for these addresses (the scope trees and
+  // line tables of their units). Optional: answers are the same without it, only slower.
+  void prefetch(std::span<const uint64_t> addresses);
 
   // Types (see type.h). find_type searches every CU by name: "task_struct", "struct list_head",
   // a Rust path "kernel::sync::arc::ArcInner<…>" or its last component.
