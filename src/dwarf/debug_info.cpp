@@ -94,7 +94,9 @@ std::string FrameInfo::display_name(DemangleForm form) const {
   // rustc omits DW_AT_linkage_name only for #[no_mangle] functions, whose name is the symbol.
   if (!name.empty()) return name;
   if (!qualified.empty()) return qualified;
+  // A frame with no DIE (an assembly unit's line rows): no name, printers say "??" as addr2line.
   // A DIE with no name at all (corrupt DWARF): say which, never print an empty name.
+  if (die_offset == 0) return {};
   return fmt::format("<unnamed DIE {:#x}>", die_offset);
 }
 
