@@ -247,3 +247,20 @@ TEST_CASE("a log with two reports of different kinds gives both", "[triage]") {
   for (const auto& r : log.reports) kasan |= r.kind == CrashKind::Kasan;
   CHECK(kasan);
 }
+
+// Inputs the console-log fuzzer once broke (tests/data/fuzz-regressions): parsed and triaged
+// without a crash, a leak or undefined behaviour (the sanitizer pass watches), and the garbage
+// is said.
+TEST_CASE("fuzzer finds: parsed and triaged calmly", "[triage]") {
+  for (const char* name : {"console_log-leak-d5f07288.bin"}) {
+    std::ifstream in(std::string(KRDB_SOURCE_DIR) + "/tests/data/fuzz-regressions/" + name, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    std::string bytes = s.str();
+    REQUIRE(bytes.size() > 100);
+    ConsoleLog log = parse_console_log(bytes);
+    CHECK(!log.problems.empty());
+    TriageResult result = triage_text(bytes, name, nullptr);
+    CHECK(!result.error);
+  }
+}
