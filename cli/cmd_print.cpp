@@ -1,25 +1,68 @@
 // `krdb print --vmlinux V --core C EXPR…`: kernel values as their source reads them — C and
 // kernel Rust types through the formatter layer (include/krdb/format/value.h). EXPR is a global
 // (C name or Rust path) with `*`, `.field`, `->field`, `[i]`, or `(TYPE)0xADDRESS`.
+// `--frame N` prints the locals and parameters of frame N of the panicking CPU's backtrace
+// (numbered as `krdb bt` numbers it; `--cpu` picks another CPU).
 #include <fmt/format.h>
 
 #include "kernel_args.h"
+#include "krdb/format/frame_variables.h"
 #include "krdb/format/value.h"
+#include "krdb/kernel/cpus.h"
 #include "krdb/report/json_text.h"
+#include "krdb/report/variables_report.h"
 
 namespace krdb::cli {
 namespace {
 
 struct PrintArgs {
   KernelArgs kernel;
+  ModuleArgs modules;
   std::vector<std::string> expressions;
+  std::optional<size_t> frame;
+  std::optional<unsigned> cpu;
   FormatOptions options;
 };
+
+// `--frame N`: the variables of one frame of a CPU's backtrace.
+int print_frame(KernelProgram& program, const PrintArgs& a) {
+  KernelUnwinder unwinder(program, backtrace_options(a.modules));
+  KernelCpus cpus = read_cpus(program, dump_records(*program.dump()), false);
+  unsigned cpu = a.cpu.value_or(cpus.panicking.value_or(0));
+  auto regs = cpus.registers(cpu);
+  if (!regs) {
+    fmt::print(stderr, "krdb print: CPU {}: {}\n", cpu, regs.error().describe());
+    return kExitFailed;
+  }
+  KernelBacktrace bt = unwinder.from_registers(*regs);
+  auto number = bt.frame_number(*a.frame);
+  if (!number) {
+    fmt::print(stderr, "krdb print: no frame {} on CPU {} (its backtrace has {} frames; `krdb bt` numbers them)\n",
+               *a.frame, cpu, bt.number_of(bt.frames.size()));
+    return kExitUsage;
+  }
+  auto vars = kernel_frame_variables(program, bt, *number, a.options);
+  if (!vars) {
+    fmt::print(stderr, "krdb print: frame {}: {}\n", *a.frame, vars.error().describe());
+    return exit_code_for(vars.error());
+  }
+  const Frame& f = bt.frames[number->physical];
+  std::string function = f.where.frames.empty() ? f.where.function_name() : f.where.frames[number->inlined].display_name();
+  if (a.kernel.format == "json") {
+    nlohmann::json out = {{"cpu", cpu}, {"frame", *a.frame}, {"function", function},
+                          {"pc", fmt::format("{:#x}", f.pc)}, {"variables", variables_json(*vars)}};
+    fmt::print("{}\n", json_text(out));
+  } else {
+    fmt::print("frame #{} {} (CPU {})\n{}", *a.frame, function, cpu, format_variables(*vars));
+  }
+  return kExitOk;
+}
 
 int run(const PrintArgs& a) {
   auto p = open_kernel("print", a.kernel);
   if (!p) return exit_code_for(p.error());
   KernelProgram& program = **p;
+  if (a.frame) return print_frame(program, a);
   ValueFormatter formatter(program.debug_info(), program.memory(), program.kaslr_offset(), a.options);
   int rc = kExitOk;
   nlohmann::json all = nlohmann::json::array();
@@ -49,12 +92,21 @@ void add_print_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("print", "Print kernel values (C and kernel Rust types) as their source reads them");
   add_kernel_options(cmd, a->kernel);
   cmd->add_option("expressions", a->expressions,
-                  "a global (C name or Rust path) with *, .field, ->field, [i]; or (TYPE)0xADDRESS")
-      ->required();
+                  "a global (C name or Rust path) with *, .field, ->field, [i]; or (TYPE)0xADDRESS");
+  cmd->add_option("--frame", a->frame, "print the locals and parameters of this frame (as `krdb bt` numbers it)");
+  cmd->add_option("--cpu", a->cpu, "with --frame: a CPU's backtrace (default: the one that panicked)");
+  add_module_options(cmd, a->modules);
   cmd->add_option("--max-children", a->options.max_children, "elements shown per container (default 32)");
   cmd->add_option("--max-string", a->options.max_string_bytes, "bytes shown per string (default 256)");
   cmd->add_option("--max-depth", a->options.max_depth, "nesting of values shown (default 8)");
-  cmd->callback([a, &exit_code] { exit_code = run(*a); });
+  cmd->callback([a, &exit_code] {
+    if (a->expressions.empty() == !a->frame) {
+      fmt::print(stderr, "krdb print: give expressions, or --frame N (not both)\n");
+      exit_code = kExitUsage;
+      return;
+    }
+    exit_code = run(*a);
+  });
 }
 
 }  // namespace krdb::cli

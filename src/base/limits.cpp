@@ -12,6 +12,7 @@ const std::vector<LimitInfo>& limit_table() {
       {"max_type_depth", &Limits::max_type_depth, "nesting depth of types while decoding"},
       {"max_dwarf_chain", &Limits::max_dwarf_chain, "abstract_origin/specification hops"},
       {"max_dwarf_ops", &Limits::max_dwarf_ops, "operations in one DWARF expression/CFI program"},
+      {"max_location_stack", &Limits::max_location_stack, "entries on a DWARF location expression's stack"},
       {"max_die_depth", &Limits::max_die_depth, "nesting of DIEs walked in one compile unit"},
       {"max_string_bytes", &Limits::max_string_bytes, "bytes read for one target string"},
       {"demangle_depth", &Limits::demangle_depth, "recursion depth of the Rust demangler"},

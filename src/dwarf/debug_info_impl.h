@@ -144,6 +144,7 @@ struct DebugInfo::Impl {
   Expected<void> read_variant_part(const dw::Die& die, Type& t);
   // variables.cpp
   std::vector<Variable> variables_of(uint64_t scope_die);
+  std::vector<LocationEntry> frame_base_of(uint64_t subprogram_die);
 };
 
 }  // namespace krdb

@@ -80,9 +80,16 @@ AddressInfo DebugInfo::symbolize(uint64_t address, const SymbolizeOptions& optio
 
   SourceLocation here = row_location(data.lines, address);
   auto chain = scope_chain(data, address, impl.limits.max_die_depth);
+  std::vector<Variable> block_variables;  // of lexical blocks inside the next frame, innermost first
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
     const Scope& s = **it;
-    if (s.tag == DW_TAG_lexical_block) continue;
+    if (s.tag == DW_TAG_lexical_block) {
+      if (options.variables) {
+        auto vars = impl.variables_of(s.die_offset);
+        block_variables.insert(block_variables.begin(), vars.begin(), vars.end());
+      }
+      continue;
+    }
     const dw::NameInfo& names = impl.names_of(s.die_offset);
     FrameInfo f;
     f.name = names.name;
@@ -93,7 +100,16 @@ AddressInfo DebugInfo::symbolize(uint64_t address, const SymbolizeOptions& optio
     f.die_offset = s.die_offset;
     f.entry = lowest(s);
     f.location = here;
-    if (options.variables) f.variables = impl.variables_of(s.die_offset);
+    if (options.variables) {
+      f.variables = impl.variables_of(s.die_offset);
+      f.variables.insert(f.variables.end(), block_variables.begin(), block_variables.end());
+      block_variables.clear();
+      if (s.tag == DW_TAG_subprogram) {
+        std::vector<LocationEntry> base = impl.frame_base_of(s.die_offset);
+        for (FrameInfo& inner : info.frames) inner.frame_base = base;  // inlined frames share it
+        f.frame_base = std::move(base);
+      }
+    }
     info.frames.push_back(std::move(f));
     if (s.tag == DW_TAG_inlined_subroutine)
       here = {data.lines.file(s.call_file), s.call_line, s.call_column};

@@ -34,4 +34,10 @@ std::vector<Variable> DebugInfo::Impl::variables_of(uint64_t scope_die) {
   return out;
 }
 
+std::vector<LocationEntry> DebugInfo::Impl::frame_base_of(uint64_t subprogram_die) {
+  auto die = dw::die_at(dbg, subprogram_die);
+  if (!die) return {};
+  return die->location(DW_AT_frame_base, limits.max_dwarf_ops).value_or(std::vector<LocationEntry>{});
+}
+
 }  // namespace krdb

@@ -57,12 +57,9 @@ std::string array(FormatContext& c, const ValueRef& v, const Type& t) {
     uint64_t n = std::min(count, c.opt().max_string_bytes);
     auto b = c.bytes(v.address, n);
     if (!b) return FormatContext::read_error(v.address, n);
-    std::string out = "\"";
-    for (uint8_t ch : *b) {
-      if (ch == 0) break;
-      out += ch >= 0x20 && ch < 0x7f && ch != '"' ? std::string(1, char(ch)) : fmt::format("\\x{:02x}", ch);
-    }
-    return out + "\"";
+    size_t end = 0;
+    while (end < b->size() && (*b)[end] != 0) ++end;
+    return quoted({reinterpret_cast<const char*>(b->data()), end}, end);
   }
   std::vector<std::string> items;
   for (uint64_t i = 0; i < count && i < c.opt().max_children; ++i)
@@ -112,7 +109,16 @@ std::string format_c_or_plain(FormatContext& c, const ValueRef& v, const Type& t
     case TypeKind::Pointer: case TypeKind::Reference: {
       auto a = c.uint_at(v.address, 8);
       if (!a) return FormatContext::read_error(v.address, 8);
-      return *a == 0 ? "NULL" : fmt::format("{:#x}", *a);
+      if (*a == 0) return "NULL";
+      // A C `char *` shows its string too, as LLDB and GDB print it.
+      if (const Type* p = c.resolved(t.target); p && p->kind == TypeKind::Base && p->size == 1 &&
+                                                 p->language != Language::Rust && p->name.find("char") != std::string::npos) {
+        auto s = c.memory().read_cstring(*a, c.opt().max_string_bytes);
+        if (s) return fmt::format("{:#x} {}", *a, quoted(*s, s->size()));
+        if (s.error().kind == ErrorKind::LimitHit) return fmt::format("{:#x} \"…\"", *a);
+        return fmt::format("{:#x} <error: cannot read the string>", *a);
+      }
+      return fmt::format("{:#x}", *a);
     }
     case TypeKind::Array: return array(c, v, t);
     case TypeKind::Enum: return c_enum(c, v, t);

@@ -46,6 +46,9 @@ struct FormatContext {
   std::string join(const std::vector<std::string>& items, uint64_t total, const char* open, const char* close);
 };
 
+// `bytes` quoted (b"…" for byte strings); "… (N bytes)" when `total` is more than shown.
+std::string quoted(std::string_view bytes, uint64_t total, bool b_prefix = false);
+
 // Rust paths of a type, without generic arguments: "kernel::alloc::kvec::Vec".
 std::string rust_path(const Type& t);
 bool path_is(const Type& t, std::string_view path);  // exact path (no generics)

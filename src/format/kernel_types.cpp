@@ -100,11 +100,7 @@ std::string cstring(FormatContext& c, const ValueRef& v) {
   uint64_t shown = std::min(n, c.opt().max_string_bytes);
   auto b = c.bytes(*base, shown);
   if (!b) return FormatContext::read_error(*base, shown);
-  std::string out = "\"";
-  for (uint8_t ch : *b) out += ch >= 0x20 && ch < 0x7f && ch != '"' ? std::string(1, char(ch)) : fmt::format("\\x{:02x}", ch);
-  out += "\"";
-  if (n > shown) out += fmt::format("… ({} bytes)", n);
-  return out;
+  return quoted({reinterpret_cast<const char*>(b->data()), b->size()}, n);
 }
 
 std::string error_value(FormatContext& c, const ValueRef& v) {

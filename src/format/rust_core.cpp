@@ -73,20 +73,6 @@ bool is_slice_ref(const Type& t) {
          t.member("data_ptr") && t.member("length");
 }
 
-std::string quoted(std::string_view bytes, uint64_t total, bool b_prefix) {
-  std::string out = b_prefix ? "b\"" : "\"";
-  for (unsigned char ch : bytes) {
-    if (ch == '"' || ch == '\\') { out += '\\'; out += char(ch); }
-    else if (ch == '\n') out += "\\n";
-    else if (ch >= 0x20 && ch < 0x7f) out += char(ch);
-    else if (!b_prefix && ch >= 0x80) out += char(ch);  // UTF-8 in &str: kept (printers repair it)
-    else out += fmt::format("\\x{:02x}", ch);
-  }
-  out += '"';
-  if (total > bytes.size()) out += fmt::format("… ({} bytes)", total);
-  return out;
-}
-
 // &str, &[T], &CStr, &BStr: {data_ptr, length}.
 std::string slice(FormatContext& c, const ValueRef& v, const Type& t) {
   auto ptr_m = c.member(v, "data_ptr");

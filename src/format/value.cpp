@@ -20,14 +20,7 @@ std::string ValueFormatter::format(const ValueRef& value) {
   return c.value(value);
 }
 
-std::string ValueFormatter::type_name(TypeId type) {
-  auto t = info_.type(type);
-  if (!t) return "?";
-  const Type* ty = *t;
-  if (ty->kind == TypeKind::Pointer) return type_name(ty->target) + " *";
-  if (!ty->qualified.empty()) return ty->qualified;
-  return ty->name.empty() ? std::string(to_string(ty->kind)) : ty->name;
-}
+std::string ValueFormatter::type_name(TypeId type) { return krdb::type_name(info_, type, true); }
 
 // ---- FormatContext helpers -------------------------------------------------------------------
 
@@ -157,6 +150,22 @@ std::string FormatContext::join(const std::vector<std::string>& items, uint64_t 
   for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
   if (total > items.size()) out += fmt::format("{}… ({} more)", items.empty() ? "" : ", ", total - items.size());
   return out + close;
+}
+
+// One quoting for every string the formatters show (Rust &str/CStr/BStr, CString, C char[] and
+// char *): printable ASCII as is, quotes and backslashes escaped, other bytes as \xNN.
+std::string quoted(std::string_view bytes, uint64_t total, bool b_prefix) {
+  std::string out = b_prefix ? "b\"" : "\"";
+  for (unsigned char ch : bytes) {
+    if (ch == '"' || ch == '\\') { out += '\\'; out += char(ch); }
+    else if (ch == '\n') out += "\\n";
+    else if (ch >= 0x20 && ch < 0x7f) out += char(ch);
+    else if (!b_prefix && ch >= 0x80) out += char(ch);  // UTF-8 in &str: kept (printers repair it)
+    else out += fmt::format("\\x{:02x}", ch);
+  }
+  out += '"';
+  if (total > bytes.size()) out += fmt::format("… ({} bytes)", total);
+  return out;
 }
 
 std::string rust_path(const Type& t) {

@@ -6,32 +6,6 @@ namespace krdb {
 
 namespace {
 
-std::string name_at_depth(DebugInfo& info, TypeId id, int depth) {
-  if (depth > 16) return "…";
-  auto t = info.type(id);
-  if (!t) return fmt::format("<error: {}>", t.error().message);
-  const Type& ty = **t;
-  bool rust = ty.language == Language::Rust;
-  const std::string& n = rust && !ty.qualified.empty() ? ty.name : ty.name;
-  switch (ty.kind) {
-    case TypeKind::Void: return rust ? "()" : "void";
-    case TypeKind::Struct: return rust ? n : "struct " + (n.empty() ? "<anonymous>" : n);
-    case TypeKind::Union: return rust ? n : "union " + (n.empty() ? "<anonymous>" : n);
-    case TypeKind::Enum: return rust ? n : "enum " + (n.empty() ? "<anonymous>" : n);
-    case TypeKind::Pointer:
-      if (!n.empty()) return n;  // rustc names pointers: "*mut T", "&str"
-      return name_at_depth(info, ty.target, depth + 1) + " *";
-    case TypeKind::Reference: return n.empty() ? "&" + name_at_depth(info, ty.target, depth + 1) : n;
-    case TypeKind::Array:
-      return fmt::format("{}[{}]", name_at_depth(info, ty.target, depth + 1),
-                         ty.count ? std::to_string(*ty.count) : "");
-    case TypeKind::Const: return "const " + name_at_depth(info, ty.target, depth + 1);
-    case TypeKind::Volatile: return "volatile " + name_at_depth(info, ty.target, depth + 1);
-    case TypeKind::Function: return "fn(…)";
-    default: return n.empty() ? "?" : n;
-  }
-}
-
 std::string size_of(DebugInfo& info, TypeId id) {
   auto t = info.strip_typedefs(id);
   if (t && (*t)->size) return std::to_string(*(*t)->size);
@@ -60,8 +34,6 @@ std::string discriminants(const Variant& v) {
 }
 
 }  // namespace
-
-std::string type_name(DebugInfo& info, TypeId id) { return name_at_depth(info, id, 0); }
 
 std::string format_type_layout(DebugInfo& info, const Type& t) {
   std::string out = fmt::format("{} (size {}) [{}]", type_name(info, t.id),

@@ -19,6 +19,7 @@ struct Limits {
   uint64_t max_dwarf_chain = 64;         // abstract_origin/specification hops from one DIE
   uint64_t max_dwarf_ops = 10000;        // operations in one DWARF expression or CFI program
   uint64_t max_die_depth = 256;          // nesting of DIEs walked in one compile unit
+  uint64_t max_location_stack = 64;      // entries on a DWARF location expression's stack
   uint64_t max_string_bytes = 1 << 20;   // bytes read for one string from target memory
   uint64_t demangle_depth = 500;         // recursion depth of the Rust demangler (as rustc-demangle)
   uint64_t demangle_output = 1000000;    // bytes of output for one demangled symbol (rustc-demangle's MAX_SIZE)

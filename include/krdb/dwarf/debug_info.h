@@ -77,7 +77,11 @@ struct FrameInfo {
   bool inlined = false;
   uint64_t die_offset = 0;   // the concrete DIE (subprogram or inlined_subroutine)
   uint64_t entry = 0;        // lowest address of that concrete instance
-  std::vector<Variable> variables;  // filled only when asked (SymbolizeOptions::variables)
+  // Filled only when asked (SymbolizeOptions::variables): the variables and parameters in
+  // scope at the address — the function's own and those of the lexical blocks around the
+  // address, outermost first — and the enclosing subprogram's DW_AT_frame_base.
+  std::vector<Variable> variables;
+  std::vector<LocationEntry> frame_base;
 
   // The name to show: the demangled linkage name in `form`, else DW_AT_name (C, and Rust
   // #[no_mangle] functions), else the qualified name.
@@ -147,5 +151,10 @@ class DebugInfo {
   DebugInfo() = default;
   std::unique_ptr<Impl> impl_;
 };
+
+// A type's name as C and Rust programmers write it: "struct list_head *", "const u32[4]",
+// rustc's own names for Rust pointers ("&CrashmeState", "*mut T"); `qualified` gives Rust ADTs
+// their path ("rust_crashme::CrashmeState"). Bounded nesting; an unreadable type reads "<error: …>".
+std::string type_name(DebugInfo& info, TypeId id, bool qualified = false);
 
 }  // namespace krdb

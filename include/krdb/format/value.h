@@ -59,6 +59,7 @@ class ValueFormatter {
   DebugInfo& debug_info() { return info_; }
   Memory& memory() { return memory_; }
   const FormatOptions& options() const { return options_; }
+  uint64_t slide() const { return slide_; }
 
  private:
   friend struct FormatContext;

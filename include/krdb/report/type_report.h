@@ -10,8 +10,6 @@
 
 namespace krdb {
 
-// "struct list_head", "u8", "*mut kernel::sync::arc::ArcInner<T>", "char[16]"; bounded depth.
-std::string type_name(DebugInfo& info, TypeId id);
 std::string format_type_layout(DebugInfo& info, const Type& type);
 nlohmann::json type_to_json(DebugInfo& info, const Type& type);
 

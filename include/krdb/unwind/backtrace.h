@@ -44,10 +44,33 @@ inline void fix_symbol_offset(Frame& f) {
   if (f.where.symbol) f.where.symbol_offset += f.pc - lookup_address(f);
 }
 
+// A frame as `bt` numbers it: every function frame counts, inlined ones included (as LLDB
+// numbers them); `inlined` indexes the physical frame's where.frames (0: innermost).
+struct FrameNumber {
+  size_t physical = 0, inlined = 0;
+};
+
 struct Backtrace {
   std::vector<Frame> frames;
   std::string end;  // why the walk stopped: "end of stack", "user mode", a fault…
   bool complete = false;  // ended where the stack ends, not on an error or limit
+
+  // Frame `number` in bt's numbering; nullopt past the end.
+  std::optional<FrameNumber> frame_number(size_t number) const {
+    for (size_t i = 0; i < frames.size(); ++i) {
+      size_t rows = frames[i].where.frames.empty() ? 1 : frames[i].where.frames.size();
+      if (number < rows) return FrameNumber{i, number};
+      number -= rows;
+    }
+    return std::nullopt;
+  }
+  // bt's number of the first function frame of physical frame `physical`.
+  size_t number_of(size_t physical) const {
+    size_t n = 0;
+    for (size_t i = 0; i < physical && i < frames.size(); ++i)
+      n += frames[i].where.frames.empty() ? 1 : frames[i].where.frames.size();
+    return n;
+  }
 };
 
 }  // namespace krdb

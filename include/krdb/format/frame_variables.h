@@ -1,0 +1,51 @@
+// Frame variables: the locals and parameters of one stack frame (a function or a function
+// inlined into it), located through their DWARF location descriptions (dwarf/location.h) and
+// printed by the formatter layer (format/value.h) — the values `krdb print --frame N`, the panic
+// report and triage show for the faulting Rust frame.
+// Contract:
+// - One entry per variable DWARF declares in scope at the frame's pc, in declaration order
+//   (the function's own, then those of the lexical blocks around the pc). A variable that cannot
+//   be shown says why in `text` (`<optimised out>`, `<unavailable: register rbx not recovered…>`)
+//   and has `available` false; nothing is dropped silently.
+// - Values held in registers or pieces are formatted from their bytes, so every formatter
+//   (Arc, KVec, Result…) works on them; memory behind pointers is read from the target.
+// - Bounded like ValueFormatter; never throws.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "krdb/dwarf/location.h"
+#include "krdb/format/value.h"
+#include "krdb/kernel/program.h"
+#include "krdb/unwind/backtrace.h"
+
+namespace krdb {
+
+struct FrameVariableValue {
+  std::string name;
+  bool parameter = false;
+  std::string type;                  // as ValueFormatter::type_name prints it
+  std::string text;                  // the formatted value, or why it cannot be shown
+  bool available = false;
+  std::optional<uint64_t> address;   // where the value lives in target memory, if it does
+};
+
+// The context a frame's locations are evaluated in: its lookup pc, registers, and CFA (the next
+// outer frame's sp, unless that frame was reached through an exception frame).
+FrameContext frame_context(const Backtrace& backtrace, size_t physical_index, uint64_t slide, Memory& memory);
+
+// Variables of `frame` (symbolized with SymbolizeOptions::variables) in `context`. The formatter's
+// debug info must be the one `frame` was symbolized from.
+std::vector<FrameVariableValue> frame_variables(ValueFormatter& formatter, const FrameInfo& frame,
+                                                const FrameContext& context);
+
+// The variables of frame `number` of a kernel backtrace, from the vmlinux's DWARF (the frame is
+// symbolized again, with its variables). A module frame is an Unsupported error for now: a .ko's
+// location lists are section-relative and are not placed yet.
+Expected<std::vector<FrameVariableValue>> kernel_frame_variables(KernelProgram& program, const Backtrace& backtrace,
+                                                                 FrameNumber number, FormatOptions options = {});
+
+}  // namespace krdb

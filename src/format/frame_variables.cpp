@@ -1,0 +1,109 @@
+// Frame variables: locate each variable of a frame (dwarf/location.h), then print it with the
+// formatter layer. A value that is not in memory (a register, a stack value, pieces) is put in
+// an overlay at an address no x86-64 kernel or user pointer can have, so the formatters read
+// it like any other value.
+#include "krdb/format/frame_variables.h"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace krdb {
+namespace {
+
+// Non-canonical under 4- and 5-level paging: no target address collides with it.
+constexpr uint64_t kOverlayBase = 0x4b52'4442'0000'0000ull;  // "KRDB"
+
+// Target memory, with one value's bytes placed at kOverlayBase.
+class OverlayMemory : public Memory {
+ public:
+  OverlayMemory(Memory& target, std::vector<uint8_t> bytes) : target_(target), bytes_(std::move(bytes)) {}
+  Expected<void> read(uint64_t address, std::span<uint8_t> out) override {
+    if (address >= kOverlayBase && address - kOverlayBase < bytes_.size()) {
+      uint64_t offset = address - kOverlayBase;
+      if (out.size() > bytes_.size() - offset)
+        return Error(ErrorKind::Fault, "read past the end of a register value", fmt::format("{:#x}", address));
+      std::memcpy(out.data(), bytes_.data() + offset, out.size());
+      return {};
+    }
+    return target_.read(address, out);
+  }
+
+ private:
+  Memory& target_;
+  std::vector<uint8_t> bytes_;
+};
+
+uint64_t value_size(DebugInfo& info, TypeId type) {
+  auto t = info.strip_typedefs(type);
+  if (!t) return 8;
+  if ((*t)->size) return *(*t)->size;
+  return 8;  // pointers and references without DW_AT_byte_size
+}
+
+}  // namespace
+
+FrameContext frame_context(const Backtrace& backtrace, size_t physical_index, uint64_t slide, Memory& memory) {
+  FrameContext c;
+  const Frame& f = backtrace.frames.at(physical_index);
+  c.pc = lookup_address(f);
+  c.slide = slide;
+  c.registers = &f.regs;
+  c.memory = &memory;
+  // x86-64: the CFA is the caller's sp once this frame returned, i.e. the next frame's sp — unless
+  // that frame was reached through a pt_regs (its sp is the interrupted context's, not ours).
+  if (physical_index + 1 < backtrace.frames.size()) {
+    const Frame& outer = backtrace.frames[physical_index + 1];
+    if (!outer.pt_regs && outer.method != "pt_regs") c.cfa = outer.sp;
+  }
+  return c;
+}
+
+std::vector<FrameVariableValue> frame_variables(ValueFormatter& formatter, const FrameInfo& frame,
+                                                const FrameContext& context) {
+  std::vector<FrameVariableValue> out;
+  FrameContext c = context;
+  c.frame_base = &frame.frame_base;
+  for (const Variable& v : frame.variables) {
+    FrameVariableValue value;
+    value.name = v.name.empty() ? "<unnamed>" : v.name;
+    value.parameter = v.parameter;
+    value.type = v.type ? formatter.type_name(v.type) : "?";
+    uint64_t size = v.type ? value_size(formatter.debug_info(), v.type) : 8;
+    auto where = evaluate_location(v.location, size, c);
+    if (!where) {
+      bool optimised = where.error().message.find("optimised out") != std::string::npos;
+      value.text = optimised ? "<optimised out>" : "<unavailable: " + where.error().message + ">";
+    } else if (!v.type) {
+      value.text = "<no type in DWARF>";
+    } else if (where->in_memory()) {
+      value.address = where->address;
+      value.text = formatter.format({v.type, *where->address});
+      value.available = true;
+    } else {
+      OverlayMemory overlay(formatter.memory(), std::move(where->bytes));
+      ValueFormatter in_overlay(formatter.debug_info(), overlay, formatter.slide(), formatter.options());
+      value.text = in_overlay.format({v.type, kOverlayBase});
+      value.available = true;
+    }
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
+Expected<std::vector<FrameVariableValue>> kernel_frame_variables(KernelProgram& program, const Backtrace& backtrace,
+                                                                 FrameNumber number, FormatOptions options) {
+  if (number.physical >= backtrace.frames.size()) return Error(ErrorKind::Usage, "no such frame");
+  const Frame& f = backtrace.frames[number.physical];
+  if (!f.module.empty())
+    return Error(ErrorKind::Unsupported, "variables of module frames are not read yet (" + f.module +
+                                             "'s location lists are section-relative)");
+  uint64_t slide = program.kaslr_offset();
+  AddressInfo where = program.debug_info().symbolize(lookup_address(f) - slide, {.variables = true});
+  if (number.inlined >= where.frames.size())
+    return Error(ErrorKind::NotFound, "no DWARF function covers this frame's pc", fmt::format("{:#x}", f.pc));
+  ValueFormatter formatter(program.debug_info(), program.memory(), slide, options);
+  return frame_variables(formatter, where.frames[number.inlined], frame_context(backtrace, number.physical, slide, program.memory()));
+}
+
+}  // namespace krdb
