@@ -1,0 +1,127 @@
+// Frame variables on the kits' built-in Rust panic: the locals and parameters of the Rust and C
+// frames under the panic, located through DWARF and printed by the formatter layer, checked
+// against what the crash itself says (the panic message: index 2, value 0x33, shared len 7) and
+// what the sample's source holds (scripts/kernel-fixture/sample/rust_crashme.rs).
+#include <catch2/catch.hpp>
+
+#include "../support/corrupting_memory.h"
+#include "../support/test_data.h"
+#include "krdb/format/frame_variables.h"
+#include "krdb/kernel/backtrace.h"
+#include "krdb/kernel/cpus.h"
+#include "krdb/report/variables_report.h"
+
+using namespace krdb;
+using namespace krdb::test;
+
+namespace {
+
+struct Crash {
+  std::unique_ptr<KernelProgram> program;
+  KernelBacktrace bt;
+  explicit Crash(const std::string& kit) {
+    auto p = KernelProgram::open_dump(kit + "vmlinux", kit + "builtin-kaslr.d31.kdump");
+    REQUIRE(p);
+    program = std::move(*p);
+    KernelCpus cpus = read_cpus(*program, dump_records(*program->dump()), false);
+    REQUIRE(cpus.panicking);
+    auto regs = cpus.registers(*cpus.panicking);
+    REQUIRE(regs);
+    KernelUnwinder unwinder(*program);
+    bt = unwinder.from_registers(*regs);
+  }
+  // The variables of the first frame whose function is `name`, by name.
+  std::map<std::string, std::string> frame(const std::string& name) {
+    for (size_t n = 0; auto number = bt.frame_number(n); ++n) {
+      const Frame& f = bt.frames[number->physical];
+      if (f.where.frames.empty() || f.where.frames[number->inlined].display_name() != name) continue;
+      auto vars = kernel_frame_variables(*program, bt, *number);
+      REQUIRE(vars);
+      std::map<std::string, std::string> out;
+      for (const auto& v : *vars) out[(v.parameter ? "param " : "local ") + v.name] = v.text;
+      return out;
+    }
+    FAIL("no frame " << name);
+    return {};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("frame variables of the FP kit's Rust panic agree with the panic message and the source", "[format][dump]") {
+  Crash c(kFp);
+  auto check = c.frame("<rust_crashme::CrashmeState>::check");
+  CHECK(check["param index"] == "2");
+  CHECK(check["param value"] == "51");  // "panics at index 2 (value 0x33, … shared len 7"
+  CHECK(check["param shared_len"] == "7");
+  CHECK(check["param self"].starts_with("<unavailable: entry value"));
+
+  auto walk = c.frame("<rust_crashme::CrashmeState>::walk");
+  CHECK(walk["local values"] == "[17, 34, 51, 68, 85]");  // [0x11, 0x22, 0x33, 0x44, 0x55]
+  CHECK(walk["local ctx"].find("panic_at: 2, visited: 3") != std::string::npos);
+  CHECK(walk["param panic_at"] == "<optimised out>");
+
+  auto c_walk = c.frame("rust_crashme_c_walk");  // the C frame between the Rust ones
+  CHECK(c_walk["param n"] == "5");
+  CHECK(c_walk["local i"] == "2");
+
+  auto init = c.frame("<rust_crashme::RustCrashme as Module>::init");
+  CHECK(init["local mode"] == "1");  // rust_crashme=1 on the command line
+  CHECK(init["local tree"] == "RBTree(len 3) {10: Red, 20: Green(7), 30: Blue { level: 3, bright: true }}");
+  CHECK(init["local owner"] == "ARef(Task(pid 1, \"swapper/0\"))");
+  CHECK(init["local state"].find("name: \"rust_crashme-42\"") != std::string::npos);
+
+  auto panic = c.frame("panic");  // C: gcc's DW_OP_call_frame_cfa frame base
+  CHECK(panic["param fmt"].ends_with("\"Fatal exception\""));
+  CHECK(panic["local buf"] == "\"Fatal exception\"");
+}
+
+TEST_CASE("frame variables on the ORC kit: registers the unwinder did not recover are said", "[format][dump]") {
+  Crash c(kOrc);
+  auto visit = c.frame("rust_crashme::rust_crashme_visit");
+  CHECK(visit["param index"] == "2");
+  CHECK(visit["param value"] == "<unavailable: register rbx not recovered in this frame>");
+  auto init = c.frame("<rust_crashme::RustCrashme as Module>::init");
+  CHECK(init["local tree"] == "RBTree(len 3) {10: Red, 20: Green(7), 30: Blue { level: 3, bright: true }}");
+}
+
+TEST_CASE("frame variables: printed one per line and as JSON, unavailable ones marked", "[format][report]") {
+  std::vector<FrameVariableValue> vars = {{"index", true, "u32", "2", true, 0x1000},
+                                          {"len", false, "usize", "<optimised out>", false, std::nullopt}};
+  CHECK(format_variables(vars) == "  param index: u32 = 2\n  local len: usize = <optimised out>\n");
+  auto j = variables_json(vars);
+  CHECK(j[0]["address"] == "0x1000");
+  CHECK(j[1]["available"] == false);
+  CHECK(!j[1].contains("address"));
+}
+
+TEST_CASE("frame variables with the stack unreadable or garbage: said per variable, bounded", "[format][dump]") {
+  Crash c(kFp);
+  CorruptingMemory memory(c.program->memory());
+  uint64_t slide = c.program->kaslr_offset();
+  ValueFormatter formatter(c.program->debug_info(), memory, slide);
+  for (size_t n = 0; auto number = c.bt.frame_number(n); ++n) {
+    const Frame& f = c.bt.frames[number->physical];
+    if (f.where.frames.empty() || f.where.frames[number->inlined].display_name() != "<rust_crashme::CrashmeState>::walk")
+      continue;
+    AddressInfo where = c.program->debug_info().symbolize(lookup_address(f) - slide, {.variables = true});
+    REQUIRE(number->inlined < where.frames.size());
+    FrameContext context = frame_context(c.bt, number->physical, slide, memory);
+    memory.fault(f.sp - 0x1000, 0x2000);  // the whole stack around the frame
+    auto vars = frame_variables(formatter, where.frames[number->inlined], context);
+    REQUIRE(!vars.empty());
+    for (const auto& v : vars)
+      if (v.name == "values") CHECK(v.text.starts_with("[<error: cannot read 0x"));
+    memory.garbage(f.sp - 0x1000, 0x2000, 7);  // later ranges do not undo the fault: use a new memory
+    CorruptingMemory garbage(c.program->memory());
+    garbage.garbage(f.sp - 0x1000, 0x2000, 7);
+    ValueFormatter on_garbage(c.program->debug_info(), garbage, slide);
+    context.memory = &garbage;
+    auto before = garbage.reads();
+    for (const auto& v : frame_variables(on_garbage, where.frames[number->inlined], context))
+      CHECK(!v.text.empty());
+    CHECK(garbage.reads() - before < 100000);
+    return;
+  }
+  FAIL("no walk frame");
+}
