@@ -14,6 +14,7 @@
 #include "krdb/kernel/modules.h"
 #include "krdb/report/json_text.h"
 #include "krdb/report/triage_report.h"
+#include "krdb/kernel/cpus.h"
 #include "krdb/triage/triage.h"
 
 namespace krdb::cli {
@@ -95,7 +96,8 @@ int run(const TriageArgs& a) {
     }
     auto p = open_kernel("triage", k);
     if (!p) return exit_code_for(p.error());
-    TriageResult r = triage_kernel(**p, a.core, backtrace_options(a.modules));
+    KernelCpus cpus = read_cpus(**p, dump_records(*(*p)->dump()), false);
+    TriageResult r = triage_kernel(**p, a.core, backtrace_options(a.modules), &cpus);
     print(r, a);
     return r.error ? kExitFailed : r.crashed() ? kExitFindings : kExitOk;
   }

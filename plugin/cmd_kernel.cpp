@@ -15,7 +15,10 @@
 #include "krdb/report/kernel_report.h"
 #include "krdb/report/triage_report.h"
 #include "krdb/triage/triage.h"
+#include "krdb/base/number.h"
+#include "krdb/format/frame_variables.h"
 #include "krdb/format/value.h"
+#include "krdb/report/variables_report.h"
 #include "plugin.h"
 
 namespace krdb::plugin {
@@ -202,7 +205,8 @@ bool do_triage(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
     }
   }
   return with_kernel(debugger, result, [&](KernelProgram& program) {
-    TriageResult r = triage_kernel(program, "kernel log", options);
+    KernelCpus cpus = read_cpus(program, cpu_records(debugger.GetSelectedTarget().GetProcess()), true);
+    TriageResult r = triage_kernel(program, "kernel log", options, &cpus);
     if (format == "json") result.Printf("%s\n", json_text(triage_to_json(r)).c_str());
     else if (format == "markdown") result.Printf("%s", format_triage_markdown(r).c_str());
     else result.Printf("%s", format_triage_text(r, stacks).c_str());
@@ -218,6 +222,36 @@ bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
   if (args.empty()) {
     result.SetError("usage: krdb print EXPR…   (a global: C name or Rust path; *, .field, ->field, [i], (TYPE)0xADDR)");
     return false;
+  }
+  if (args[0] == "--frame") {  // the locals of frame N of the selected thread, as `krdb bt` numbers it
+    std::optional<uint64_t> frame = args.size() == 2 ? parse_unsigned(args[1], 10) : std::nullopt;
+    if (!frame) {
+      result.SetError("usage: krdb print --frame N   (N as `krdb bt` numbers the selected thread's frames)");
+      return false;
+    }
+    return with_kernel(debugger, result, [&](KernelProgram& program) {
+      RegisterSet regs = thread_registers(debugger.GetSelectedTarget().GetProcess().GetSelectedThread());
+      if (!regs.has(Reg::rip) || !regs.has(Reg::rsp)) {
+        result.SetError("the selected thread has no rip/rsp: is the process stopped?");
+        return false;
+      }
+      KernelUnwinder unwinder(program);
+      KernelBacktrace bt = unwinder.from_registers(regs);
+      uint64_t n = *frame;
+      auto number = bt.frame_number(n);
+      if (!number) {
+        result.SetError(fmt::format("no frame {} (the backtrace has {} frames)", n, bt.number_of(bt.frames.size())).c_str());
+        return false;
+      }
+      auto vars = kernel_frame_variables(program, bt, *number);
+      if (!vars) {
+        result.SetError(vars.error().describe().c_str());
+        return false;
+      }
+      result.Printf("frame #%llu\n%s", (unsigned long long)n, format_variables(*vars).c_str());
+      result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+      return true;
+    });
   }
   // An expression may hold spaces ("(struct task_struct)0x…"): the arguments are one expression
   // unless each parses alone.
@@ -263,7 +297,7 @@ void add_kernel_commands(lldb::SBCommand& krdb) {
                   "Print kernel values as their source reads them: kernel Rust types (Arc, KBox, KVec, CString, "
                   "Error, Result/Option, Mutex/SpinLock, List, RBTree, Task, …) and C types, bounded and "
                   "corruption-safe (the same output as the CLI's krdb print).",
-                  "krdb print EXPR…");
+                  "krdb print EXPR…  |  krdb print --frame N   (locals and parameters of frame N, as krdb bt numbers them)");
   krdb.AddCommand("ps", new Command(do_ps),
                   "The tasks of the live kernel: pid, parent, CPU, state, command.", "krdb ps");
 }

@@ -167,7 +167,7 @@ bool step(Machine& m, const LocationOp& op, bool& is_value, std::optional<Reg>& 
       is_value = true;
       return m.need(1, a);
     case DW_OP_entry_value: case DW_OP_GNU_entry_value:
-      return m.fail(Error(ErrorKind::NotFound, "entry value: the value the parameter had on entry, which this frame no longer holds"));
+      return m.fail(Error(ErrorKind::NotFound, "entry value (the parameter as it was on entry; this frame no longer holds it)"));
     case DW_OP_implicit_pointer: case DW_OP_GNU_implicit_pointer:
       return m.fail(Error(ErrorKind::Unsupported, "implicit pointer (the pointed-to value was optimised into another variable)"));
     default:

@@ -3,22 +3,9 @@
 #include <fmt/format.h>
 
 #include "krdb/report/address_report.h"
+#include "krdb/report/variables_report.h"
 
 namespace krdb {
-
-std::optional<std::pair<size_t, const FrameInfo*>> panicking_rust_frame(const PanicReport& r) {
-  if (!r.backtrace || !r.faulting_frame) return std::nullopt;
-  std::optional<std::pair<size_t, const FrameInfo*>> first;
-  for (size_t i = *r.faulting_frame; i < r.backtrace->frames.size(); ++i)
-    for (const FrameInfo& fi : r.backtrace->frames[i].where.frames) {
-      if (fi.language != Language::Rust) continue;
-      if (r.rust_panic && fi.location.line == r.rust_panic->line &&
-          r.rust_panic->file.ends_with(fi.location.file.substr(fi.location.file.rfind('/') + 1)))
-        return std::make_pair(i, &fi);
-      if (!first && fi.location.file.find("/rustlib/") == std::string::npos) first = std::make_pair(i, &fi);
-    }
-  return first;
-}
 
 std::string format_panic_text(const PanicReport& r, const BacktraceStyle& style) {
   std::string out;
@@ -37,10 +24,13 @@ std::string format_panic_text(const PanicReport& r, const BacktraceStyle& style)
                f.where.frames.empty() ? "??" : format_location(f.where.frames.front().location),
                to_string(f.where.language), r.backtrace->frames[*r.faulting_frame - 1].trap);
   }
-  if (auto rust = panicking_rust_frame(r)) {
-    const auto& [frame, fi] = *rust;
-    out += fmt::format("RUST AT  {} at {} (frame #{} below)\n", fi->display_name(style.form),
-               format_location(fi->location), frame - *r.faulting_frame);
+  if (r.backtrace && r.rust_frame) {
+    const FrameInfo& fi = r.backtrace->frames[r.rust_frame->physical].where.frames[r.rust_frame->inlined];
+    size_t number = r.backtrace->number_of(r.rust_frame->physical) + r.rust_frame->inlined -
+                    r.backtrace->number_of(r.faulting_frame.value_or(0));
+    out += fmt::format("RUST AT  {} at {} (frame #{} below)\n", fi.display_name(style.form),
+               format_location(fi.location), number);
+    if (!r.rust_variables.empty()) out += "LOCALS\n" + format_variables(r.rust_variables, "         ");
   }
   out += fmt::format("SIGNATURE {}\n\n", r.signature);
   if (r.backtrace) {
@@ -69,6 +59,12 @@ nlohmann::json panic_to_json(const PanicReport& r, const BacktraceStyle& style) 
   if (r.task) j["task"] = {{"pid", r.task->pid}, {"comm", r.task->comm}};
   if (r.backtrace) j["backtrace"] = backtrace_to_json(*r.backtrace, style);
   if (r.faulting_frame) j["faulting_frame"] = *r.faulting_frame;
+  if (r.backtrace && r.rust_frame) {
+    const FrameInfo& fi = r.backtrace->frames[r.rust_frame->physical].where.frames[r.rust_frame->inlined];
+    j["rust_frame"] = {{"number", r.backtrace->number_of(r.rust_frame->physical) + r.rust_frame->inlined},
+                       {"function", fi.display_name(style.form)},
+                       {"variables", variables_json(r.rust_variables)}};
+  }
   j["title"] = r.title;
   j["signature"] = r.signature;
   j["problems"] = r.problems;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "krdb/report/variables_report.h"
+
 namespace krdb {
 
 namespace {
@@ -73,6 +75,9 @@ std::string format_triage_text(const TriageResult& result, bool stacks) {
                          g.language == Language::Unknown ? "" : fmt::format(" [{}]", to_string(g.language)));
     }
     out += fmt::format("SIGNATURE {} {}\n", r.signature.hash, r.signature.text);
+    if (r.rust_variables)
+      out += fmt::format("LOCALS   of {} (frame #{} on the panicking CPU)\n{}", r.rust_variables->function,
+                         r.rust_variables->frame, format_variables(r.rust_variables->values, "         "));
     if (!r.modules.empty()) {
       std::string m;
       for (const auto& name : r.modules) m += (m.empty() ? "" : " ") + name;
@@ -113,6 +118,9 @@ std::string format_triage_markdown(const TriageResult& result) {
       out += fmt::format("- Rust panic at `{}:{}:{}`: {}\n", r.rust_panic->file, r.rust_panic->line,
                          r.rust_panic->column, r.rust_panic->message);
     if (r.guilty) out += fmt::format("- guilty frame: `{}` {}\n", frame_label(r.frames[*r.guilty]), where(r.frames[*r.guilty]));
+    if (r.rust_variables)
+      out += fmt::format("- locals of `{}`:\n\n```\n{}```\n", r.rust_variables->function,
+                         format_variables(r.rust_variables->values, ""));
     out += "\n```\n";
     for (const TriageFrame& f : r.frames)
       out += fmt::format("{}{}{}\n", f.unreliable ? "? " : "", frame_label(f), where(f).empty() ? "" : "  " + where(f));
@@ -141,6 +149,11 @@ nlohmann::json triage_to_json(const TriageResult& result) {
                                                     {"message", r.rust_panic->message}}
                                    : nlohmann::json(nullptr);
     o["guilty_frame"] = r.guilty ? nlohmann::json(*r.guilty) : nlohmann::json(nullptr);
+    o["rust_variables"] = r.rust_variables
+                              ? nlohmann::json{{"function", r.rust_variables->function},
+                                               {"frame", r.rust_variables->frame},
+                                               {"variables", variables_json(r.rust_variables->values)}}
+                              : nlohmann::json(nullptr);
     nlohmann::json frames = nlohmann::json::array();
     for (const TriageFrame& f : r.frames) frames.push_back(frame_json(f));
     o["frames"] = frames;

@@ -50,6 +50,30 @@ std::optional<uint32_t> number_then_colon(std::string_view t, size_t& pos) {
 
 }  // namespace
 
+std::optional<size_t> faulting_frame(const Backtrace& backtrace) {
+  for (size_t i = 0; i < backtrace.frames.size(); ++i)
+    if (backtrace.frames[i].pt_regs) return i;
+  return std::nullopt;
+}
+
+std::optional<FrameNumber> find_rust_frame(const Backtrace& backtrace, std::optional<size_t> faulting,
+                                           const RustPanicSite* site) {
+  std::optional<FrameNumber> first;
+  for (size_t i = faulting.value_or(0); i < backtrace.frames.size(); ++i) {
+    const auto& frames = backtrace.frames[i].where.frames;
+    for (size_t k = 0; k < frames.size(); ++k) {
+      const FrameInfo& fi = frames[k];
+      if (fi.language != Language::Rust) continue;
+      std::string_view file = fi.location.file;
+      std::string_view base = file.substr(file.rfind('/') + 1);
+      if (site && fi.location.line == site->line && !base.empty() && site->file.ends_with(base))
+        return FrameNumber{i, k};
+      if (!first && file.find("/rustlib/") == std::string_view::npos) first = FrameNumber{i, k};
+    }
+  }
+  return first;
+}
+
 // "panicked at FILE:LINE:COL:" + message. Hand-parsed rather than with std::regex: a log line is
 // untrusted and std::regex can throw (error_complexity, error_stack) or recurse deeply on long
 // input; this is linear and never throws.
@@ -95,8 +119,12 @@ PanicReport analyze_panic(KernelProgram& program, const KernelCpus& cpus, Kernel
   }
   if (auto regs = cpus.registers(c)) {
     r.backtrace = unwinder.from_registers(*regs);
-    for (size_t i = 0; i < r.backtrace->frames.size(); ++i)
-      if (r.backtrace->frames[i].pt_regs) { r.faulting_frame = i; break; }
+    r.faulting_frame = faulting_frame(*r.backtrace);
+    r.rust_frame = find_rust_frame(*r.backtrace, r.faulting_frame, r.rust_panic ? &*r.rust_panic : nullptr);
+    if (r.rust_frame) {
+      if (auto vars = kernel_frame_variables(program, *r.backtrace, *r.rust_frame)) r.rust_variables = std::move(*vars);
+      else r.problems.push_back("variables of the Rust frame: " + vars.error().describe());
+    }
   } else {
     r.problems.push_back(regs.error().describe());
   }

@@ -1,5 +1,7 @@
 #include "krdb/triage/triage.h"
 
+#include "krdb/triage/panic.h"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -392,7 +394,33 @@ TriageResult triage_dump(KernelProgram& program, std::string path, const TriageS
   return result;
 }
 
-TriageResult triage_kernel(KernelProgram& program, std::string path, const BacktraceOptions& modules) {
+namespace {
+
+// The variables of the Rust frame the last report is about, from the panicking CPU's stack.
+void add_rust_variables(KernelProgram& program, const BacktraceOptions& modules, const KernelCpus& cpus,
+                        TriageResult& r) {
+  if (!cpus.panicking || r.reports.empty()) return;
+  auto regs = cpus.registers(*cpus.panicking);
+  if (!regs) return;
+  KernelUnwinder unwinder(program, modules);
+  KernelBacktrace bt = unwinder.from_registers(*regs);
+  TriageReport& crash = r.reports.back();
+  auto frame = find_rust_frame(bt, faulting_frame(bt), crash.rust_panic ? &*crash.rust_panic : nullptr);
+  if (!frame) return;
+  auto values = kernel_frame_variables(program, bt, *frame);
+  if (!values) {
+    crash.problems.push_back("variables of the Rust frame: " + values.error().describe());
+    return;
+  }
+  const FrameInfo& fi = bt.frames[frame->physical].where.frames[frame->inlined];
+  crash.rust_variables = TriageReport::Variables{fi.display_name(), bt.number_of(frame->physical) + frame->inlined,
+                                                 std::move(*values)};
+}
+
+}  // namespace
+
+TriageResult triage_kernel(KernelProgram& program, std::string path, const BacktraceOptions& modules,
+                           const KernelCpus* cpus) {
   ModuleList list = list_modules(program);
   ModuleFiles files(module_file_options(modules, program));
   TriageSymbols symbols{&program.debug_info(), [&](const std::string& name) -> DebugInfo* {
@@ -401,6 +429,7 @@ TriageResult triage_kernel(KernelProgram& program, std::string path, const Backt
                           return nullptr;
                         }};
   TriageResult r = triage_dump(program, std::move(path), &symbols);
+  if (cpus) add_rust_variables(program, modules, *cpus, r);
   for (const Error& w : files.warnings()) r.problems.push_back(w.describe());
   return r;
 }

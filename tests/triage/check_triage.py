@@ -95,6 +95,18 @@ check(any(s["inlined"] for f in r["frames"] for s in f["source"]), "inlined fram
 check({"C", "Rust", "asm"} <= {f["language"] for f in r["frames"]}, "C, Rust and asm frames are told apart")
 check(all(not f["unreliable"] or f["function"] for f in r["frames"]), "unreliable frames keep their names")
 
+# From a dump, the Rust frame's locals come with the report (the panic message says index 2,
+# value 0x33, shared len 7); a console log has none to give.
+for kit in (fp, orc):
+    rc, dump_out, _ = triage("--core", f"{kit}/builtin-kaslr.d31.kdump", "-s", f"{kit}/vmlinux")
+    v = dump_out[0]["reports"][0]["rust_variables"] if dump_out and dump_out[0]["reports"] else None
+    check(v and v["function"] == "<rust_crashme::CrashmeState>::check", f"{kit}: locals of the panicking Rust frame: {v and v['function']}")
+    if v:
+        vals = {x["name"]: x["value"] for x in v["variables"]}
+        check(vals.get("index") == "2" and vals.get("shared_len") == "7", f"{kit}: locals agree with the panic message: {vals}")
+rc, log_out, _ = triage("--log", f"{fp}/serial-builtin-kaslr.log")
+check(log_out[0]["reports"][0]["rust_variables"] is None, "a console log has no locals")
+
 # A demangled log (as `krdb demangle` or a farm's filter writes it) gives the same signature.
 demangled = subprocess.run([krdb, "demangle"], input=open(f"{orc}/serial-module-kaslr.log", "rb").read(),
                            capture_output=True).stdout

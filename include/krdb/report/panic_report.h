@@ -13,9 +13,6 @@
 
 namespace krdb {
 
-// The Rust frame that panicked: the one whose source location is the `panicked at` site, else
-// the first Rust frame behind the exception (panic_fmt and the helpers are not it).
-std::optional<std::pair<size_t, const FrameInfo*>> panicking_rust_frame(const PanicReport& r);
 
 // The text report; problems are returned separately (the CLI prints them on stderr).
 std::string format_panic_text(const PanicReport& r, const BacktraceStyle& style);

@@ -29,7 +29,9 @@
 #include <vector>
 
 #include "krdb/dwarf/debug_info.h"
+#include "krdb/format/frame_variables.h"
 #include "krdb/kernel/backtrace.h"
+#include "krdb/kernel/cpus.h"
 #include "krdb/kernel/program.h"
 #include "krdb/triage/console_log.h"
 
@@ -74,6 +76,14 @@ struct TriageReport {
   size_t first_line = 0, last_line = 0;
   bool truncated = false;
   CrashSignature signature;
+  // From a dump only: the locals and parameters of the Rust frame the crash is about
+  // (triage/panic.h find_rust_frame), on the panicking CPU's stack.
+  struct Variables {
+    std::string function;
+    size_t frame = 0;  // as `krdb bt` numbers it
+    std::vector<FrameVariableValue> values;
+  };
+  std::optional<Variables> rust_variables;
   std::vector<std::string> problems;
 };
 
@@ -105,7 +115,9 @@ TriageResult triage_dump(KernelProgram& program, std::string path, const TriageS
 // triage_dump with the kernel's own debug info: its vmlinux, and each loaded module's file found
 // and build-id-checked as the backtrace finds them (`modules`); file warnings go to problems.
 // Used by `krdb triage --core` and by `krdb triage` in LLDB (live or `krdb core open`).
-TriageResult triage_kernel(KernelProgram& program, std::string path, const BacktraceOptions& modules);
+// With `cpus`, the panicking CPU's stack gives the last report its Rust frame's variables.
+TriageResult triage_kernel(KernelProgram& program, std::string path, const BacktraceOptions& modules,
+                           const KernelCpus* cpus = nullptr);
 std::vector<TriageReport> triage_log(const ConsoleLog& log, const TriageSymbols* symbols = nullptr);
 
 // The signature form of a function name: demangled, generic arguments and clone suffixes removed.
