@@ -87,8 +87,12 @@ PY
 
 stage_sample() {
   # Our sample: samples/rust/rust_crashme{,_ko}.rs + rust_crashme_helper.c, Kconfig/Makefile hooks.
-  cp -u "$HERE"/sample/rust_crashme.rs "$HERE"/sample/rust_crashme_ko.rs \
+  cp -u "$HERE"/sample/rust_crashme.rs "$HERE"/sample/rust_crashme_ko.rs "$HERE"/sample/rust_crashme_warn.rs \
         "$HERE"/sample/rust_crashme_helper.c "$SRC/samples/rust/"
+  # twin/: the built-in sample built again as a module (the .ko-vs-built-in signature check).
+  mkdir -p "$SRC/samples/rust/twin"
+  cp -u "$HERE"/sample/rust_crashme.rs "$SRC/samples/rust/twin/"
+  cp -u "$HERE"/sample/twin.Makefile "$SRC/samples/rust/twin/Makefile"
   grep -q SAMPLE_RUST_CRASHME "$SRC/samples/rust/Kconfig" ||
     insert_before "$SRC/samples/rust/Kconfig" "$HERE/sample/Kconfig.fragment" "config SAMPLE_RUST_HOSTPROGS"
   grep -q rust_crashme "$SRC/samples/rust/Makefile" ||
@@ -123,7 +127,8 @@ stage_kernel() {
   kmake -j"$(nproc)" all > "$LOGS/kernel-build.log" 2>&1 || { tail -50 "$LOGS/kernel-build.log"; return 1; }
   cp "$BUILD/vmlinux" "$BUILD/arch/x86/boot/bzImage" "$BUILD/System.map" "$OUT/"
   cp "$BUILD/.config" "$OUT/kernel.config"
-  cp "$BUILD/samples/rust/rust_crashme_ko.ko" "$OUT/"
+  cp "$BUILD/samples/rust/rust_crashme_ko.ko" "$BUILD/samples/rust/rust_crashme_warn.ko" "$OUT/"
+  cp "$BUILD/samples/rust/twin/rust_crashme.ko" "$OUT/rust_crashme_twin.ko"
   { echo "gcc:     $(gcc --version | head -1)"
     echo "rustc:   $(/usr/bin/rustc --version)"
     echo "bindgen: $(/usr/bin/bindgen --version) (wrapped: $("$HERE/tools/bindgen" --version))"
@@ -146,6 +151,8 @@ stage_initramfs() {
     gcc -static -O2 -o "$root/bin/kdump_load" "$HERE/tools/kdump_load.c"
   fi
   cp "$BUILD/samples/rust/rust_crashme_ko.ko" "$root/lib/modules/"
+  # For stage boot_logs only (init loads them when `krdb_logs=1` is on the command line).
+  cp "$OUT/rust_crashme_warn.ko" "$OUT/rust_crashme_twin.ko" "$root/lib/modules/"
   (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$OUT/initramfs.cpio.gz"
 }
 
@@ -220,6 +227,27 @@ stage_boot_orc() {
   # real kernel-written vmcore (CPU notes from crash_notes, pr_pid = the task on each CPU).
   timed "boot+kdump module kaslr tcg" boot_kdump module-kdump "$base rust_crashme=2 krdb_kdump=load crashkernel=128M"
   chmod 644 "$DUMPS"/*
+}
+
+stage_boot_logs() {
+  # Console logs with several reports (ORC kit, init's krdb_logs=1): the committed bzImage (the
+  # kernel of the committed vmlinux and dumps) with this build's modules, no oops=panic, no dump.
+  # Writes $OUT/serial-logs-kaslr.log; `package_logs` commits it with the modules it loaded.
+  [ "$UNWINDER" = orc ] || { echo "boot_logs: ORC kit only" >&2; return 1; }
+  local serial=$OUT/serial-logs-kaslr.log
+  rm -f "$serial"
+  timeout 300 qemu-system-x86_64 -accel tcg -cpu max -m 256M -smp 2 \
+    -kernel "$DATA/bzImage" -initrd "$OUT/initramfs.cpio.gz" \
+    -append "console=ttyS0 panic=0 krdb_logs=1" -device vmcoreinfo -no-reboot \
+    -display none -monitor none -serial "file:$serial" > "$LOGS/qemu-logs.log" 2>&1
+  grep -q "init: all done" "$serial" || { tail -30 "$serial"; return 1; }
+}
+
+stage_package_logs() {
+  # The boot_logs log and the three modules it loaded, added to tests/data/kernel-orc.
+  cp "$OUT/serial-logs-kaslr.log" "$DATA/"
+  for m in rust_crashme_warn rust_crashme_twin; do xz -9 -c "$OUT/$m.ko" > "$DATA/$m.ko.xz"; done
+  xz -9 -c "$OUT/rust_crashme_ko.ko" > "$DATA/rust_crashme_ko.logs.ko.xz"
 }
 
 stage_boot_many() {
