@@ -244,10 +244,18 @@ stage_boot_logs() {
 }
 
 stage_package_logs() {
-  # The boot_logs log and the three modules it loaded, added to tests/data/kernel-orc.
+  # The boot_logs log and the two modules it adds, into tests/data/kernel-orc with their MANIFEST
+  # lines. The log's rust_crashme_ko must be the committed one (a rebuild of the same source is
+  # byte-identical here; the vmlinux is not — its build stamp differs — hence the committed bzImage).
+  local committed
+  committed=$(xz -dc "$DATA/rust_crashme_ko.ko.xz" | sha256sum | cut -d' ' -f1)
+  [ "$(sha256sum < "$OUT/rust_crashme_ko.ko" | cut -d' ' -f1)" = "$committed" ] ||
+    { echo "package_logs: this build's rust_crashme_ko.ko differs from the committed one" >&2; return 1; }
   cp "$OUT/serial-logs-kaslr.log" "$DATA/"
   for m in rust_crashme_warn rust_crashme_twin; do xz -9 -c "$OUT/$m.ko" > "$DATA/$m.ko.xz"; done
-  xz -9 -c "$OUT/rust_crashme_ko.ko" > "$DATA/rust_crashme_ko.logs.ko.xz"
+  for f in serial-logs-kaslr.log rust_crashme_warn.ko rust_crashme_twin.ko; do
+    grep -q "  $f\$" "$DATA/MANIFEST" || echo "  $(sha256sum < "$OUT/$f" | cut -d' ' -f1)  $f" >> "$DATA/MANIFEST"
+  done
 }
 
 stage_boot_many() {

@@ -43,10 +43,13 @@ Expected<TaskInfo> read_task(KernelProgram& p, uint64_t task) {
   auto comm = p.read_char_array(task, "task_struct", "comm");
   if (!comm) return comm.error();
   t.comm = *comm;
-  uint64_t state = p.read_field(task, "task_struct", "__state").value_or(0);
-  uint64_t exit_state = p.read_field(task, "task_struct", "exit_state").value_or(0);
-  t.state_bits = state | exit_state;
-  t.state = state_char(state, exit_state);
+  // An unreadable state is '?', never a made-up 'R' (the field's read error is not a state).
+  auto state = p.read_field(task, "task_struct", "__state");
+  auto exit_state = p.read_field(task, "task_struct", "exit_state");
+  if (state && exit_state) {
+    t.state_bits = *state | *exit_state;
+    t.state = state_char(*state, *exit_state);
+  }
   auto cpu = p.read_field(task, "task_struct", "cpu");
   if (!cpu) cpu = p.read_field(task, "task_struct", "thread_info.cpu");
   if (cpu) t.cpu = int64_t(*cpu);

@@ -11,31 +11,25 @@ namespace krdb {
 
 namespace {
 
-void scan_log(const PrintkLog& log, PanicReport& r) {
-  for (size_t i = 0; i < log.records.size(); ++i) {
-    const std::string& t = log.records[i].text;
-    if (auto p = t.find("Kernel panic - not syncing: "); p != std::string::npos && !r.panic_message)
-      r.panic_message = t.substr(p + 28);
-    std::optional<RustPanicSite> site;
-    if (!r.rust_panic && (site = parse_rust_panic_line(t))) {
-      RustPanicSite s = *site;
-      // The message is the rest of the record, or the next record when printed separately.
-      if (s.message.empty() && i + 1 < log.records.size()) s.message = log.records[i + 1].text;
-      while (!s.message.empty() && (s.message.front() == '\n' || s.message.front() == ' '))
-        s.message.erase(0, 1);
-      r.rust_panic = s;
+// The panic's facts from the kernel log, as `krdb triage` parsed it (one parser for both): the
+// panic() message, the Rust panic site, each report's oops lines, the taint.
+void take_log_facts(const ConsoleLog& log, const std::vector<TriageReport>& reports, PanicReport& r) {
+  for (const LogReport& lr : log.reports) {
+    if (!r.panic_message && lr.panic_message) r.panic_message = lr.panic_message;
+    if (!r.rust_panic && lr.rust_panic) r.rust_panic = lr.rust_panic;
+    if (!r.taint && !lr.taint.empty()) r.taint = lr.taint;
+    for (const LogLine& line : log.lines) {  // the report's oops lines, as the console printed them
+      if (line.number < lr.first_line || line.number > lr.last_line || r.oops_lines.size() >= 8) continue;
+      for (std::string_view key : {"kernel BUG at ", "Oops: ", "BUG: ", "general protection fault", "WARNING: "})
+        if (line.text.starts_with(key)) {
+          r.oops_lines.push_back(line.text);
+          break;
+        }
     }
-    for (const char* key : {"kernel BUG at ", "Oops: ", "BUG: ", "general protection fault",
-                            "WARNING: "})
-      if (t.starts_with(key) || t.find(std::string(" ") + key) != std::string::npos) {
-        if (r.oops_lines.size() < 8) r.oops_lines.push_back(t.substr(0, t.find('\n')));
-        break;
-      }
-    if (!r.taint) {
-      if (auto p = t.find("Not tainted"); p != std::string::npos) r.taint = "Not tainted";
-      else if (auto q = t.find(" Tainted: "); q != std::string::npos)
-        r.taint = t.substr(q + 1, t.find(' ', q + 12) - q - 1);
-    }
+  }
+  if (!reports.empty()) {  // title and signature exactly as `krdb triage` gives them
+    r.title = reports.front().title;
+    r.signature = reports.front().signature.hash + " " + reports.front().signature.text;
   }
 }
 
@@ -100,13 +94,8 @@ PanicReport analyze_panic(KernelProgram& program, const KernelCpus& cpus, Kernel
   PanicReport r;
   auto log = read_printk(program);
   if (log) {
-    scan_log(*log, r);
-    // Title and signature exactly as `krdb triage` gives them for this dump and its console log.
-    TriageResult t = triage_text(format_dmesg(*log), "kernel log", nullptr, program.limits());
-    if (!t.reports.empty()) {
-      r.title = t.reports.front().title;
-      r.signature = t.reports.front().signature.hash + " " + t.reports.front().signature.text;
-    }
+    ConsoleLog console = parse_console_log(format_dmesg(*log), program.limits());
+    take_log_facts(console, triage_log(console), r);
   } else {
     r.problems.push_back("kernel log: " + log.error().describe());
   }

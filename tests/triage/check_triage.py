@@ -107,6 +107,33 @@ for kit in (fp, orc):
 rc, log_out, _ = triage("--log", f"{fp}/serial-builtin-kaslr.log")
 check(log_out[0]["reports"][0]["rust_variables"] is None, "a console log has no locals")
 
+# The krdb_logs=1 boot: three reports in one log (WARN from Rust, C oops in a module, the
+# built-in sample's Rust panic from its module build), symbolized with the three modules; the
+# .ko build of the built-in code has the built-in dump's signature, the C oops the cfault dump's.
+logs = f"{orc}/serial-logs-kaslr.log"
+mods = ["--module", f"{orc}/rust_crashme_warn.ko", "--module", f"{orc}/rust_crashme_ko.ko",
+        "--module", f"rust_crashme={orc}/rust_crashme_twin.ko"]
+rc, lo, _ = triage("--log", logs, "-s", f"{orc}/vmlinux", *mods)
+reports = lo[0]["reports"] if lo else []
+check(rc == 1 and [r["kind"] for r in reports] == ["refcount", "null-pointer-dereference", "rust-panic"],
+      f"three reports in the kit's log: {[r['kind'] for r in reports]}")
+if len(reports) == 3:
+    valid(lo[0], "three-report log")
+    check(reports[0]["title"] == "WARNING: refcount bug in <rust_crashme_warn::RustCrashmeWarn as Module>::init",
+          f"WARN title: {reports[0]['title']}")
+    g = reports[2]["frames"][reports[2]["guilty_frame"]]
+    check(g["module"] == "rust_crashme" and g["source"] and g["source"][-1]["line"] == 129,
+          f"the .ko's guilty frame is symbolized at the panic line: {g['module']} {g['source'][-1:]}")
+    _, bd, _ = triage("--core", f"{orc}/builtin-kaslr.d31.kdump", "-s", f"{orc}/vmlinux")
+    _, cd, _ = triage("--core", f"{orc}/module-cfault-kaslr.d31.kdump", "-s", f"{orc}/vmlinux")
+    check(reports[2]["signature"] == bd[0]["reports"][0]["signature"],
+          f".ko build and built-in dump: one signature ({reports[2]['signature']['hash']} vs {bd[0]['reports'][0]['signature']['hash']})")
+    check(reports[1]["signature"] == cd[0]["reports"][0]["signature"], "the C oops has the cfault dump's signature")
+    demangled_logs = subprocess.run([krdb, "demangle"], input=open(logs, "rb").read(), capture_output=True).stdout
+    _, dl, _ = triage("--log", "/dev/stdin", stdin=demangled_logs)
+    check(dl and [r["signature"] for r in dl[0]["reports"]] == [r["signature"] for r in reports],
+          "the demangled three-report log has the same three signatures")
+
 # A demangled log (as `krdb demangle` or a farm's filter writes it) gives the same signature.
 demangled = subprocess.run([krdb, "demangle"], input=open(f"{orc}/serial-module-kaslr.log", "rb").read(),
                            capture_output=True).stdout

@@ -18,7 +18,7 @@ struct TaskInfo {
   uint64_t address = 0;  // struct task_struct *
   int64_t pid = 0, tgid = 0, ppid = 0;
   std::string comm;
-  char state = '?';      // as the kernel's task_state_to_char: R S D T t X Z P I
+  char state = '?';      // as the kernel's task_state_to_char: R S D T t X Z P I; '?' if unreadable
   uint64_t state_bits = 0;
   std::optional<int64_t> cpu;  // the CPU it last ran on (thread_info.cpu or task_struct.cpu)
   bool on_cpu = false;         // running on its CPU at the crash (rq->curr)

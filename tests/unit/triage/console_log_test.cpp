@@ -78,6 +78,43 @@ TEST_CASE("the kit's module crash log: one Rust panic report with its whole stac
   CHECK(r.frames[13].address == 0xffffffffc0063000u);  // "? 0xffffffffc0063000": no symbol
 }
 
+// The ORC kit's krdb_logs=1 boot (tests/data/kernel-orc/MANIFEST): three reports the kernel
+// printed in one console log — a WARNING raised from Rust, a C NULL dereference under a module's
+// Rust frames, and the built-in sample's Rust panic from its module build — and the kernel
+// lived on between them.
+TEST_CASE("the kit's three-report log: a WARN from Rust, a C oops in a module, a Rust panic in a .ko", "[triage]") {
+  std::string text = slurp("kernel-orc/serial-logs-kaslr.log");
+  TriageResult t = triage_text(text, "serial-logs-kaslr.log", nullptr);
+  REQUIRE(t.reports.size() == 3);
+  const TriageReport& warn = t.reports[0];
+  CHECK(warn.kind == CrashKind::Refcount);
+  CHECK(warn.title == "WARNING: refcount bug in <rust_crashme_warn::RustCrashmeWarn as Module>::init");
+  CHECK(warn.taint == "Not tainted");
+  CHECK(warn.modules == std::vector<std::string>{"rust_crashme_warn"});
+  const TriageReport& oops = t.reports[1];
+  CHECK(oops.kind == CrashKind::NullPointer);
+  CHECK(oops.title == "BUG: unable to handle kernel NULL pointer dereference in rust_crashme_c_poke");
+  CHECK(oops.taint.find("W") != std::string::npos);  // tainted by the warning before it
+  const TriageReport& rust = t.reports[2];
+  CHECK(rust.kind == CrashKind::RustPanic);
+  CHECK(rust.title.ends_with(" in <rust_crashme::CrashmeState>::check"));
+  REQUIRE(rust.rust_panic);
+  CHECK(rust.rust_panic->file == "/usr/src/linux-6.12/samples/rust/twin/rust_crashme.rs");
+
+  // The same bug, three ways: the C oops has the signature of the cfault kit crash; the .ko
+  // build's Rust panic has the built-in crash's signature (module vs vmlinux, other path, other
+  // taint, other pid, other addresses).
+  TriageResult cfault = triage_text(slurp("kernel-orc/serial-module-cfault-kaslr.log"), "cfault", nullptr);
+  TriageResult builtin = triage_text(slurp("kernel-orc/serial-builtin-kaslr.log"), "builtin", nullptr);
+  REQUIRE(cfault.reports.size() == 1);
+  REQUIRE(builtin.reports.size() == 1);
+  CHECK(oops.signature.hash == cfault.reports[0].signature.hash);
+  CHECK(rust.signature.hash == builtin.reports[0].signature.hash);
+  CHECK(rust.signature.text == builtin.reports[0].signature.text);
+  CHECK(rust.title == builtin.reports[0].title);
+  CHECK(warn.signature.hash != rust.signature.hash);
+}
+
 TEST_CASE("capture formats: caller ids, syslog levels, CRLF, dmesg -T dates", "[triage]") {
   std::string text = slurp(kModuleLog);
   SECTION("caller ids after the timestamp") {
