@@ -135,7 +135,7 @@ TEST_CASE("expressions: errors say what is wrong, and where", "[format][dump]") 
     CHECK(v.error().message.find(part) != std::string::npos);
   };
   bad("no_such_global", ErrorKind::NotFound, "no global variable named 'no_such_global'");
-  bad("init_task.no_such_field", ErrorKind::NotFound, "no member 'no_such_field' in task_struct");
+  bad("init_task.no_such_field", ErrorKind::NotFound, "no member 'no_such_field' in struct task_struct");
   bad("init_task[", ErrorKind::Usage, "missing ']'");
   bad("init_task[3]", ErrorKind::Usage, "not an array");
   bad("*init_task", ErrorKind::Usage, "not a pointer");
