@@ -232,7 +232,8 @@ stage_boot_orc() {
 stage_boot_logs() {
   # Console logs with several reports (ORC kit, init's krdb_logs=1): the committed bzImage (the
   # kernel of the committed vmlinux and dumps) with this build's modules, no oops=panic, no dump.
-  # Writes $OUT/serial-logs-kaslr.log; `package_logs` commits it with the modules it loaded.
+  # Writes $OUT/serial-logs-kaslr.log, and serial-no-root-kaslr.log (a bare panic: booted without
+  # an initramfs); `package_logs` commits them with the modules the first one loaded.
   [ "$UNWINDER" = orc ] || { echo "boot_logs: ORC kit only" >&2; return 1; }
   local serial=$OUT/serial-logs-kaslr.log
   rm -f "$serial"
@@ -241,6 +242,13 @@ stage_boot_logs() {
     -append "console=ttyS0 panic=0 krdb_logs=1" -device vmcoreinfo -no-reboot \
     -display none -monitor none -serial "file:$serial" > "$LOGS/qemu-logs.log" 2>&1
   grep -q "init: all done" "$serial" || { tail -30 "$serial"; return 1; }
+  # A bare panic, the commonest boot failure: no initramfs, no root device.
+  serial=$OUT/serial-no-root-kaslr.log
+  rm -f "$serial"
+  timeout 120 qemu-system-x86_64 -accel tcg -cpu max -m 256M -smp 2 -kernel "$DATA/bzImage" \
+    -append "console=ttyS0 panic=1" -no-reboot -display none -monitor none -serial "file:$serial" \
+    > "$LOGS/qemu-no-root.log" 2>&1 || true
+  grep -q "Kernel panic - not syncing" "$serial" || { tail -30 "$serial"; return 1; }
 }
 
 stage_package_logs() {
@@ -251,10 +259,11 @@ stage_package_logs() {
   committed=$(xz -dc "$DATA/rust_crashme_ko.ko.xz" | sha256sum | cut -d' ' -f1)
   [ "$(sha256sum < "$OUT/rust_crashme_ko.ko" | cut -d' ' -f1)" = "$committed" ] ||
     { echo "package_logs: this build's rust_crashme_ko.ko differs from the committed one" >&2; return 1; }
-  cp "$OUT/serial-logs-kaslr.log" "$DATA/"
+  cp "$OUT/serial-logs-kaslr.log" "$OUT/serial-no-root-kaslr.log" "$DATA/"
   for m in rust_crashme_warn rust_crashme_twin; do xz -9 -c "$OUT/$m.ko" > "$DATA/$m.ko.xz"; done
-  for f in serial-logs-kaslr.log rust_crashme_warn.ko rust_crashme_twin.ko; do
-    grep -q "  $f\$" "$DATA/MANIFEST" || echo "  $(sha256sum < "$OUT/$f" | cut -d' ' -f1)  $f" >> "$DATA/MANIFEST"
+  for f in serial-logs-kaslr.log serial-no-root-kaslr.log rust_crashme_warn.ko rust_crashme_twin.ko; do
+    sed -i "/^  [0-9a-f]\{64\}  $f\$/d" "$DATA/MANIFEST"
+    echo "  $(sha256sum < "$OUT/$f" | cut -d' ' -f1)  $f" >> "$DATA/MANIFEST"
   done
 }
 

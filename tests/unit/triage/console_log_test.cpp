@@ -115,6 +115,19 @@ TEST_CASE("the kit's three-report log: a WARN from Rust, a C oops in a module, a
   CHECK(warn.signature.hash != rust.signature.hash);
 }
 
+// The commonest boot failure, a bare panic with no report before it: the kit kernel booted
+// without an initramfs.
+TEST_CASE("the kit's bare panic: no working init", "[triage]") {
+  TriageResult t = triage_text(slurp("kernel-orc/serial-no-root-kaslr.log"), "no-root", nullptr);
+  REQUIRE(t.reports.size() == 1);
+  const TriageReport& r = t.reports[0];
+  CHECK(r.kind == CrashKind::Panic);
+  CHECK(r.title.starts_with("kernel panic: No working init found."));
+  REQUIRE(r.guilty);
+  CHECK(r.frames[*r.guilty].function == "kernel_init");  // panic() itself is machinery
+  CHECK(r.pid == 1u);
+}
+
 TEST_CASE("capture formats: caller ids, syslog levels, CRLF, dmesg -T dates", "[triage]") {
   std::string text = slurp(kModuleLog);
   SECTION("caller ids after the timestamp") {
