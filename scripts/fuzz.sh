@@ -2,13 +2,13 @@
 # Builds the libFuzzer targets with clang-19 (ASan+UBSan) into build-fuzz/ and runs each for
 # SECONDS (default 60), seeded from the committed corpora.
 # usage: scripts/fuzz.sh [SECONDS] [TARGET...]
-#   targets: demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server (default: all)
+#   targets: demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server location (default: all)
 # kernel_walkers reads the unpacked ORC kit (build/tests/data/kernel-orc: run the test build first).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 shift || true
-if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server); fi
+if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server location); fi
 b=$top/build-fuzz
 CC=clang-19 CXX=clang++-19 cmake -S "$top" -B "$b" -DKRDB_BUILD_FUZZERS=ON -DKRDB_BUILD_PLUGIN=OFF \
   -DKRDB_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$b.configure.log" 2>&1 || { cat "$b.configure.log"; exit 1; }
@@ -69,6 +69,11 @@ seed_module_file() {  # the ORC kit's module, xz- and zstd-compressed (first byt
   { printf '\x01'; xz -c "$ko"; } > "$1/ko.xz"
   { printf '\x00'; zstd -q -c "$ko"; } > "$1/ko.zst"
 }
+seed_location() {  # the location kinds gcc and rustc emit: a register, fbreg, breg+deref, pieces
+  printf '\xff\x00\x00\x10\x00\x00\x01\x40\x01\x00\x01\x91\x00\x00\x01\x00\x01\x55\x00' > "$1/reg"
+  printf '\xff\xff\x00\x10\x00\x00\x01\x40\x01\x00\x01\x56\x00\x00\x01\x00\x01\x91\x01\xf0\x08' > "$1/fbreg"
+  printf '\xff\xff\x01\x10\x00\x00\x01\x40\x01\x00\x01\x9c\x00\x00\x01\x00\x04\x55\x00\x93\x01\x08\x77\x01\x10\x93\x01\x08\x10' > "$1/pieces"
+}
 seed_gdb_server() {  # what LLDB and GDB send when they connect (shared/docs/gdb-remote.md)
   local i=0
   for p in 'qSupported:xmlRegisters=i386,arm,mips,arc;multiprocess+' 'QStartNoAckMode' 'QThreadSuffixSupported' \
@@ -79,7 +84,7 @@ seed_gdb_server() {  # what LLDB and GDB send when they connect (shared/docs/gdb
 }
 export KRDB_FUZZ_DATA_FP=${KRDB_FUZZ_DATA_FP:-$top/build/tests/data/kernel-fp}
 export KRDB_FUZZ_DATA=${KRDB_FUZZ_DATA:-$top/build/tests/data/kernel-orc}
-declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000 [name_scan]=200000 [console_log]=65536 [user_core]=2000000 [kernel_walkers]=4096 [module_file]=200000 [gdb_server]=8192)
+declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000 [name_scan]=200000 [console_log]=65536 [user_core]=2000000 [kernel_walkers]=4096 [module_file]=200000 [gdb_server]=8192 [location]=4096)
 
 for t in "${targets[@]}"; do
   seeds=$b/seeds/$t; mkdir -p "$seeds" "$b/corpus/$t"

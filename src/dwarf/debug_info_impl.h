@@ -136,9 +136,14 @@ struct DebugInfo::Impl {
   bool raw_sections_read = false;
   Expected<dw::UnitNames> walk_unit_names(uint32_t unit);  // through libdwarf
   // index_cache.cpp: the index on disk (krdb/dwarf/index_cache.h)
-  std::optional<std::string> index_cache_path() const;
+  // index_cache.cpp: the name index and the unit table, cached per build-id.
+  std::optional<std::string> cache_path(std::string_view kind) const;
+  std::optional<std::vector<uint8_t>> read_cache(std::string_view kind) const;
+  void write_cache(std::string_view kind, const std::string& body) const;
   bool load_cached_index();
   void store_cached_index() const;
+  bool load_cached_units();
+  void store_cached_units() const;
   Expected<const Type*> load_type(TypeId id);
   Expected<void> read_children(const dw::Die& die, Type& t);
   Expected<void> read_variant_part(const dw::Die& die, Type& t);

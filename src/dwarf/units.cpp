@@ -126,7 +126,11 @@ void DebugInfo::Impl::index_unit_ranges() {
 }
 
 Expected<void> DebugInfo::Impl::load_units() {
-  if (scan_units()) return {};
+  if (load_cached_units()) return {};
+  if (scan_units()) {
+    if (unit_errors.empty()) store_cached_units();  // units with errors are read (and said) every run
+    return {};
+  }
   units.clear();
   unit_data.clear();
   return walk_units();

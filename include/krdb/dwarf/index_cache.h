@@ -1,9 +1,10 @@
-// The name-index cache: DebugInfo's index of type and global-variable names (built on the first
-// look-up by name, the largest part of opening a vmlinux) kept on disk per debug file, so later
-// runs on the same vmlinux load it instead of scanning every compile unit.
+// The DWARF caches: DebugInfo's index of type and global-variable names (built on the first
+// look-up by name, the largest part of opening a vmlinux) and its unit table (every CU's header
+// and top DIE, read at open), kept on disk per debug file, so later runs on the same vmlinux load
+// them instead of scanning every compile unit.
 // Contract:
-// - One file per build-id: <dir>/names-v<version>-<build-id>.krdbidx, where <dir> is
-//   $KRDB_CACHE_DIR, else $XDG_CACHE_HOME/krdb, else $HOME/.cache/krdb.
+// - Two files per build-id: <dir>/names-v<version>-<build-id>.krdbidx and units-v<version>-….
+//   <dir> is $KRDB_CACHE_DIR, else $XDG_CACHE_HOME/krdb, else $HOME/.cache/krdb.
 // - A cache file is used only when its header names the same format version, build-id, file
 //   size and modification time as the debug file being read; anything else (another build, a
 //   rewritten file, a truncated or corrupt cache) is ignored and the index is rebuilt from the
@@ -11,8 +12,8 @@
 // - Writes go to a temporary file renamed into place, so two processes racing on one vmlinux
 //   each read either no cache or a whole one. A failed write is silent: the cache is an
 //   optimisation, never a source of errors; answers are the same with and without it.
-// - An index whose building met unreadable units is not cached, so their errors are reported
-//   on every run.
+// - An index or unit table whose reading met unreadable units is not cached, so their errors
+//   are reported on every run.
 // - Disabled by `--no-cache` (CLI), KRDB_NO_CACHE=1, or set_index_cache() below.
 #pragma once
 

@@ -182,10 +182,12 @@ struct CacheDir {
     index_cache_settings().dir.clear();
     fs::remove_all(dir);
   }
-  std::vector<fs::path> files() const {
+  // The cache files of one kind ("names", "units"), in no particular order.
+  std::vector<fs::path> files(const std::string& kind = "names") const {
     std::vector<fs::path> out;
     if (fs::exists(dir))
-      for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path());
+      for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().filename().string().starts_with(kind + "-")) out.push_back(e.path());
     return out;
   }
 };
@@ -305,7 +307,61 @@ TEST_CASE("the name cache is not used when the vmlinux changed or is another bui
     fs::remove_all(cache.dir);
     CHECK_FALSE(index_from_cache(copy.string(), "task_struct"));
     CHECK(cache.files().empty());
+    CHECK(cache.files("units").empty());
     index_cache_settings().enabled = true;
+  }
+  fs::remove(copy);
+}
+
+// The unit table is cached too (units-v1-<build-id>): a later open reads it instead of every
+// CU's top DIE, and gets the very table a scan gives.
+TEST_CASE("the unit-table cache gives the scanned table, and only for the same file", "[dwarf]") {
+  CacheDir cache;
+  fs::path copy = cache.dir.string() + "-vmlinux-units";
+  fs::copy_file(data("kernel-fp/vmlinux"), copy, fs::copy_options::overwrite_existing);
+  auto scanned = DebugInfo::open(copy.string());  // scans, and writes the cache
+  REQUIRE(scanned);
+  REQUIRE(cache.files("units").size() == 1);
+  auto cached = DebugInfo::open(copy.string());
+  REQUIRE(cached);
+  CHECK((*cached)->internals().load_cached_units());
+  const auto& a = (*scanned)->units();
+  const auto& b = (*cached)->units();
+  REQUIRE(a.size() == b.size());
+  for (size_t u = 0; u < a.size(); ++u) {
+    INFO("unit " << u);
+    CHECK(a[u].offset == b[u].offset);
+    CHECK(a[u].die_offset == b[u].die_offset);
+    CHECK(a[u].name == b[u].name);
+    CHECK(a[u].producer == b[u].producer);
+    CHECK(a[u].comp_dir == b[u].comp_dir);
+    CHECK(a[u].version == b[u].version);
+    CHECK(a[u].language == b[u].language);
+    REQUIRE(a[u].ranges.size() == b[u].ranges.size());
+    for (size_t r = 0; r < a[u].ranges.size(); ++r) {
+      CHECK(a[u].ranges[r].begin == b[u].ranges[r].begin);
+      CHECK(a[u].ranges[r].end == b[u].ranges[r].end);
+    }
+    CHECK((*scanned)->internals().unit_data[u].stmt_list == (*cached)->internals().unit_data[u].stmt_list);
+    CHECK((*scanned)->internals().unit_data[u].base == (*cached)->internals().unit_data[u].base);
+  }
+  // The same look-ups through either.
+  for (uint64_t pc : {uint64_t(0xffffffff81000000), uint64_t(0xffffffff81200123)}) {
+    auto x = (*scanned)->symbolize(pc), y = (*cached)->symbolize(pc);
+    CHECK(x.function_name() == y.function_name());
+  }
+  SECTION("a changed file or a corrupt cache is not used") {
+    auto file = cache.files("units").at(0);
+    fs::resize_file(file, fs::file_size(file) - 3);
+    auto reopened = DebugInfo::open(copy.string());
+    REQUIRE(reopened);
+    CHECK(reopened.value()->units().size() == a.size());  // scanned again, cache rewritten
+    CHECK((*reopened)->internals().load_cached_units());
+    fs::last_write_time(copy, fs::last_write_time(copy) + std::chrono::seconds(5));
+    CHECK_FALSE((*cached)->internals().load_cached_units());  // the cache names the old mtime
+    auto touched = DebugInfo::open(copy.string());               // scans, rewrites it
+    REQUIRE(touched);
+    CHECK((*touched)->internals().load_cached_units());
   }
   fs::remove(copy);
 }
