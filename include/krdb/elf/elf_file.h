@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "krdb/base/error.h"
@@ -30,7 +31,7 @@ struct ElfSection {
 };
 
 struct ElfSymbol {
-  std::string name;
+  std::string_view name;  // into the file's string table: valid while its ElfFile lives
   uint64_t address = 0, size = 0;
   uint8_t type = 0, bind = 0;  // STT_*, STB_*
   uint16_t section = 0;        // section index (for .ko: relative to that section)

@@ -57,7 +57,7 @@ TEST_CASE("ElfFile resolves every nm function of the fixture vmlinux", "[elf]") 
         bool ok = m && m->symbol->address == addr && m->offset == probe - addr;
         if (!ok && ++wrong <= 3)
           first_wrong += name + " at " + std::to_string(probe) + " -> " +
-                         (m ? m->symbol->name : std::string("nothing")) + "\n";
+                         (m ? std::string(m->symbol->name) : std::string("nothing")) + "\n";
       }
     }
     INFO(first_wrong);

@@ -146,7 +146,7 @@ TEST_CASE("unwind: every .text function start has an ORC entry, C functions star
                     e.sp_offset == 8;
     call8 += is_call8;
     exact += row->ip == s.address;
-    if (!is_call8) others += s.name + ": " + format_orc_entry(e) + "\n";
+    if (!is_call8) others += std::string(s.name) + ": " + format_orc_entry(e) + "\n";
     // The exceptions: .cold fragments run inside their parent's frame; two asm functions; and
     // __crash_kexec, STACK_FRAME_NON_STANDARD in kernel/crash_core.c (CONFIG_CRASH_DUMP).
     bool cold = s.name.size() > 5 && s.name.ends_with(".cold");
@@ -155,7 +155,7 @@ TEST_CASE("unwind: every .text function start has an ORC entry, C functions star
     // objtool (orc_gen.c) emits no entry where the previous one is identical, so a function
     // without its own entry continues a CALL sp+8 one (the previous function's `ret`) — or
     // is code objtool does not annotate (UNDEFINED, as the code before it).
-    if (row->ip != s.address && !is_call8) unannotated += s.name + " ";
+    if (row->ip != s.address && !is_call8) unannotated += std::string(s.name) + " ";
   }
   CHECK(unannotated == "__crash_kexec clear_bhb_loop ");
   INFO(functions << " functions, " << exact << " with an entry at their start, " << call8
