@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -130,7 +131,19 @@ struct DebugInfo::Impl {
   Expected<dw::DieReader> unit_reader(uint32_t unit);
   // type_index.cpp / types.cpp
   Expected<void> build_name_index();
-  std::vector<dw::UnitNames> collect_unit_names();  // every unit: scanned, else walked
+  // The index being built: units scanned by hand (on worker threads, no libdwarf), merged in
+  // unit order; a unit the scanner could not read is walked by libdwarf on the calling thread.
+  struct NameIndexBuild {
+    std::vector<std::optional<Expected<dw::UnitNames>>> scanned;
+    NameMap types;
+    NameMapOf<uint64_t> variables;
+    std::unordered_map<uint64_t, std::string> qualified;
+    std::unordered_set<TypeId> declarations;
+    size_t merged = 0;  // units merged so far, in order
+  };
+  void scan_all_unit_names(NameIndexBuild& build);     // thread-safe: raw sections only
+  void merge_scanned_names(NameIndexBuild& build);     // from `merged` on, up to a failed unit
+  void finish_name_index(NameIndexBuild& build);       // the rest (libdwarf), then publish
   dw::RawSections raw_sections();  // read once, before any worker thread
   dw::RawSections raw;
   bool raw_sections_read = false;
@@ -150,6 +163,14 @@ struct DebugInfo::Impl {
   // variables.cpp
   std::vector<Variable> variables_of(uint64_t scope_die);
   std::vector<LocationEntry> frame_base_of(uint64_t subprogram_die);
+
+  // Last member, so it is destroyed (its thread joined) before anything the thread reads.
+  struct BackgroundNames {
+    NameIndexBuild build;
+    std::thread thread;
+    ~BackgroundNames() { if (thread.joinable()) thread.join(); }
+  };
+  std::unique_ptr<BackgroundNames> background_names;
 };
 
 }  // namespace krdb

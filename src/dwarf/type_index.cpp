@@ -86,58 +86,97 @@ Expected<dw::UnitNames> DebugInfo::Impl::walk_unit_names(uint32_t unit) {
   return out;
 }
 
-std::vector<dw::UnitNames> DebugInfo::Impl::collect_unit_names() {
-  std::vector<std::optional<Expected<dw::UnitNames>>> scanned(units.size());
-  dw::RawSections sections = raw_sections();
-  if (!sections.info.empty() && !sections.abbrev.empty()) {
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-      for (size_t i; (i = next.fetch_add(1)) < units.size();)
-        scanned[i] = dw::scan_unit_names(sections, units[i].offset, limits);
-    };
-    size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
-                                      units.size() / kUnitsPerThread + 1);
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
+void DebugInfo::Impl::scan_all_unit_names(NameIndexBuild& build) {
+  build.scanned.assign(units.size(), std::nullopt);
+  dw::RawSections sections = raw;  // read by the caller, before any thread
+  if (sections.info.empty() || sections.abbrev.empty()) return;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < units.size();)
+      build.scanned[i] = dw::scan_unit_names(sections, units[i].offset, limits);
+  };
+  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                    units.size() / kUnitsPerThread + 1);
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+}
+
+namespace {
+
+void merge_unit(DebugInfo::Impl::NameIndexBuild& b, const dw::UnitNames& unit) {
+  for (const dw::NameEntry& e : unit.entries) {
+    if (e.kind == dw::NameEntry::Type) {
+      add(b.types, b.declarations, e.name, e.offset, e.declaration);
+      if (!e.qualified.empty()) {
+        add(b.types, b.declarations, e.qualified, e.offset, e.declaration);
+        b.qualified.emplace(e.offset, std::string(e.qualified));
+      }
+    } else {
+      for (std::string_view key : {e.qualified, e.name})
+        if (!key.empty() && b.variables.find(key) == b.variables.end()) b.variables.emplace(std::string(key), e.offset);
+    }
   }
-  std::vector<dw::UnitNames> out(units.size());
-  for (size_t i = 0; i < units.size(); ++i) {
-    if (scanned[i] && *scanned[i]) { out[i] = std::move(**scanned[i]); continue; }
+}
+
+}  // namespace
+
+void DebugInfo::Impl::merge_scanned_names(NameIndexBuild& b) {
+  for (; b.merged < b.scanned.size() && b.scanned[b.merged] && *b.scanned[b.merged]; ++b.merged)
+    merge_unit(b, **b.scanned[b.merged]);
+}
+
+void DebugInfo::Impl::finish_name_index(NameIndexBuild& b) {
+  size_t errors_before = unit_errors.size();
+  for (; b.merged < units.size(); ++b.merged) {
+    auto& scanned = b.scanned[b.merged];
+    if (scanned && *scanned) { merge_unit(b, **scanned); continue; }
     // The scanner could not read this unit: libdwarf reads it (libdwarf is not thread-safe,
-    // so this runs here, after the workers).
-    auto walked = walk_unit_names(uint32_t(i));
-    if (walked) out[i] = std::move(*walked);
-    else unit_errors.push_back(walked.error().within("name index of unit " + units[i].name));
+    // so this runs here, on the thread that owns the DebugInfo).
+    auto walked = walk_unit_names(uint32_t(b.merged));
+    if (walked) merge_unit(b, *walked);
+    else unit_errors.push_back(walked.error().within("name index of unit " + units[b.merged].name));
   }
-  return out;
+  type_index = std::move(b.types);
+  variable_index = std::move(b.variables);
+  type_qualified = std::move(b.qualified);
+  if (unit_errors.size() == errors_before) store_cached_index();
 }
 
 Expected<void> DebugInfo::Impl::build_name_index() {
   if (name_index_built) return {};
   name_index_built = true;
+  if (background_names) {  // started by index_names_in_background(): wait for it
+    background_names->thread.join();
+    finish_name_index(background_names->build);
+    background_names.reset();
+    return {};
+  }
   if (!dbg) return {};
   if (load_cached_index()) return {};
-  size_t errors_before = unit_errors.size();
-  std::unordered_set<TypeId> declarations;
-  for (const dw::UnitNames& unit : collect_unit_names()) {
-    for (const dw::NameEntry& e : unit.entries) {
-      if (e.kind == dw::NameEntry::Type) {
-        add(type_index, declarations, e.name, e.offset, e.declaration);
-        if (!e.qualified.empty()) {
-          add(type_index, declarations, e.qualified, e.offset, e.declaration);
-          type_qualified.emplace(e.offset, std::string(e.qualified));
-        }
-      } else {
-        for (std::string_view key : {e.qualified, e.name})
-          if (!key.empty() && variable_index.find(key) == variable_index.end())
-            variable_index.emplace(std::string(key), e.offset);
-      }
-    }
-  }
-  if (unit_errors.size() == errors_before) store_cached_index();
+  raw_sections();
+  NameIndexBuild build;
+  scan_all_unit_names(build);
+  merge_scanned_names(build);
+  finish_name_index(build);
   return {};
+}
+
+void DebugInfo::index_names_in_background() {
+  Impl& impl = *impl_;
+  if (impl.name_index_built || impl.background_names || !impl.dbg) return;
+  if (impl.load_cached_index()) {
+    impl.name_index_built = true;
+    return;
+  }
+  impl.raw_sections();
+  impl.background_names = std::make_unique<Impl::BackgroundNames>();
+  Impl::NameIndexBuild& build = impl.background_names->build;
+  impl.background_names->thread = std::thread([&impl, &build] {
+    impl.scan_all_unit_names(build);
+    impl.merge_scanned_names(build);
+  });
 }
 
 Expected<void> DebugInfo::index_names() { return impl_->build_name_index(); }

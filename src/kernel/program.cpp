@@ -15,6 +15,8 @@ Expected<std::unique_ptr<KernelProgram>> KernelProgram::open_dump(const std::str
   if (!info) return info.error();
   p->owned_debug_info_ = std::move(*info);
   p->debug_info_ = p->owned_debug_info_.get();
+  // Every kernel command looks types up by name: build the index while the dump opens.
+  p->debug_info_->index_names_in_background();
   auto dump = Dump::open(core);
   if (!dump) return dump.error();
   p->dump_ = std::move(*dump);

@@ -139,6 +139,10 @@ class DebugInfo {
   // Builds the name index now (it is otherwise built by the first look-up by name): from then
   // on every Type read has its namespace path in `qualified`.
   Expected<void> index_names();
+  // Starts building the name index on other threads now (hand scanning only; nothing else of
+  // this DebugInfo is touched there), so it overlaps the caller's other work; the first look-up
+  // by name waits for it. No effect when the index is built, cached, or already under way.
+  void index_names_in_background();
   // Address of a global variable by name, from DWARF (DW_OP_addr) or the ELF symbol table.
   Expected<uint64_t> variable_address(const std::string& name);
   // A global variable's type (from DWARF), by name.
