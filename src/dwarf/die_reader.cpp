@@ -140,8 +140,7 @@ Expected<UnitHeader> read_unit_header(std::span<const uint8_t> info, uint64_t of
 
 Error DieReader::error(const std::string& what) const { return bad_at(what, c_.pos()); }
 
-Expected<void> DieReader::cursor_ok() {
-  if (c_.ok()) return {};
+Error DieReader::cursor_error() const {
   return Error(ErrorKind::BadData, c_.error().message, c_.error().context);
 }
 
@@ -177,7 +176,7 @@ AbbrevTable::AbbrevTable(std::span<const uint8_t> abbrev, const UnitHeader& head
 
 // Entries are indexed by code, codes being small and dense in practice; a code larger than the
 // section could hold is refused rather than allocated.
-Expected<const Abbrev*> AbbrevTable::find(uint64_t code) {
+Expected<const Abbrev*> AbbrevTable::find_slow(uint64_t code) {
   while (code >= table_.size() || table_[code].tag == 0) {
     Cursor& c = cursor_;
     if (!c.ok()) return Error(ErrorKind::BadData, c.error().message, c.error().context);

@@ -56,9 +56,13 @@ class AbbrevTable {
  public:
   AbbrevTable(std::span<const uint8_t> abbrev, const UnitHeader& header);
   // nullptr when the table has no such code. Valid until the next call.
-  Expected<const Abbrev*> find(uint64_t code);
+  Expected<const Abbrev*> find(uint64_t code) {  // inline: on every DIE; parses lazily
+    if (code < table_.size() && table_[code].tag != 0) [[likely]] return &table_[code];
+    return find_slow(code);
+  }
 
  private:
+  Expected<const Abbrev*> find_slow(uint64_t code);
   std::span<const uint8_t> data_;
   UnitHeader header_;
   Cursor cursor_;
@@ -140,7 +144,11 @@ class DieReader {
  private:
   uint64_t offset_value() { return h_.offset_size == 8 ? c_.u64() : c_.u32(); }
   Expected<std::string_view> string_at(std::span<const uint8_t> section, const char* name, uint64_t at);
-  Expected<void> cursor_ok();
+  Expected<void> cursor_ok() {  // inline: on every attribute read
+    if (c_.ok()) [[likely]] return {};
+    return cursor_error();
+  }
+  Error cursor_error() const;
 
   const RawSections& s_;
   const UnitHeader& h_;
