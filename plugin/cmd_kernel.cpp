@@ -257,18 +257,21 @@ bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
   // unless each parses alone.
   return with_kernel(debugger, result, [&](KernelProgram& program) {
     ValueFormatter formatter(program.debug_info(), program.memory(), program.kaslr_offset());
-    bool ok = true;
+    std::string errors;  // said once at the end; the other expressions still print
     for (const std::string& expr : args) {
       auto v = formatter.evaluate(expr);
       if (!v) {
-        result.Printf("%s: error: %s\n", expr.c_str(), v.error().describe().c_str());
-        ok = false;
+        errors += (errors.empty() ? "" : "\n") + expr + ": " + v.error().describe();
         continue;
       }
       result.Printf("%s = %s\n", expr.c_str(), formatter.format(*v).c_str());
     }
-    result.SetStatus(ok ? lldb::eReturnStatusSuccessFinishResult : lldb::eReturnStatusFailed);
-    return ok;
+    if (!errors.empty()) {
+      result.SetError(errors.c_str());
+      return false;
+    }
+    result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+    return true;
   });
 }
 

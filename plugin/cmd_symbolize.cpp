@@ -65,19 +65,22 @@ bool do_types(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
   }
   auto info = debug_info_for(module_path(target.GetModuleAtIndex(0)));
   if (!info) { result.SetError(info.error().describe().c_str()); return false; }
-  bool ok = true;
+  std::string errors;  // said once at the end; the other names still print
   for (const auto& name : args) {
     auto id = (*info)->find_type(name);
     auto t = id ? (*info)->type(*id) : Expected<const Type*>(id.error());
     if (!t) {
-      result.AppendMessage(("error: " + t.error().describe()).c_str());
-      ok = false;
+      errors += (errors.empty() ? "" : "\n") + name + ": " + t.error().describe();
       continue;
     }
     result.Printf("%s", format_type_layout(**info, **t).c_str());
   }
-  result.SetStatus(ok ? lldb::eReturnStatusSuccessFinishResult : lldb::eReturnStatusFailed);
-  return ok;
+  if (!errors.empty()) {
+    result.SetError(errors.c_str());
+    return false;
+  }
+  result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+  return true;
 }
 
 }  // namespace
