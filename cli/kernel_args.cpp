@@ -47,6 +47,7 @@ Expected<KernelProgram*> open_kernel(const std::string& command, const KernelArg
     fmt::print(stderr, "krdb {}: {}\n", command, p.error().describe());
     return p.error();
   }
+  for (const Error& w : (*p)->warnings()) fmt::print(stderr, "krdb {}: warning: {}\n", command, w.describe());
   open_programs().push_back(std::move(*p));
   return open_programs().back().get();
 }

@@ -25,8 +25,16 @@ Expected<std::unique_ptr<KernelProgram>> KernelProgram::open_dump(const std::str
     if (auto match = p->dump_->check_vmlinux(p->debug_info_->elf()); !match) return match.error();
   }
   // Without VMCOREINFO (a QEMU dump without the vmcoreinfo device) the offset is searched for by
-  // the banner; if even that fails (--force on another kernel) krdb assumes none (nokaslr).
-  p->kaslr_offset_ = p->dump_->find_kaslr_offset(p->debug_info_->elf()).value_or(0);
+  // the banner; if even that fails (--force on another kernel) krdb assumes none (nokaslr), and
+  // says so.
+  if (auto offset = p->dump_->find_kaslr_offset(p->debug_info_->elf())) {
+    p->kaslr_offset_ = *offset;
+  } else {
+    p->warnings_.push_back(Error(offset.error().kind,
+                                 "KASLR offset not found (" + offset.error().message +
+                                     "): assuming 0 (nokaslr); symbols and types are wrong if the kernel was relocated",
+                                 core));
+  }
   return p;
 }
 

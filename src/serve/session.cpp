@@ -70,7 +70,8 @@ Expected<std::unique_ptr<DumpSession>> open_dump_session(const std::string& vmli
   KernelCpus cpus = read_cpus(prog, records, false);
   KernelThreads threads = build_threads(prog, cpus, unwinder);
   s->thread_count = threads.threads.size();
-  s->warnings = threads.warnings;
+  s->warnings = prog.warnings();
+  s->warnings.insert(s->warnings.end(), threads.warnings.begin(), threads.warnings.end());
   ServeTarget target;
   const ElfFile& elf = prog.debug_info().elf();
   target.vmlinux_path = std::filesystem::absolute(vmlinux).string();

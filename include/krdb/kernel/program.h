@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 #include <unordered_map>
 
 #include "krdb/base/error.h"
@@ -57,6 +58,8 @@ class KernelProgram {
   Dump* dump() { return dump_.get(); }  // null for a live kernel
   const Limits& limits() const { return limits_; }
   uint64_t kaslr_offset() const { return kaslr_offset_; }
+  // What opening had to assume (e.g. no KASLR offset found: 0 assumed); every front end says them.
+  const std::vector<Error>& warnings() const { return warnings_; }
 
   // Runtime address of a vmlinux symbol (function or variable).
   Expected<uint64_t> symbol_address(const std::string& name);
@@ -85,6 +88,7 @@ class KernelProgram {
   DebugInfo* debug_info_ = nullptr;
   Memory* memory_ = nullptr;
   uint64_t kaslr_offset_ = 0;
+  std::vector<Error> warnings_;
   Limits limits_;
   std::unordered_map<std::string, Field> fields_;
   std::unordered_map<std::string, uint64_t> sizes_;

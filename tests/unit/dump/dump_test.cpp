@@ -15,6 +15,7 @@
 
 #include "../support/test_data.h"
 #include "krdb/dump/dump.h"
+#include "krdb/kernel/program.h"
 #include "krdb/elf/elf_file.h"
 
 using namespace krdb;
@@ -397,6 +398,19 @@ TEST_CASE("dump: translates a QEMU ELF dump without VMCOREINFO through QEMU's CR
   REQUIRE_FALSE(check.has_value());
   INFO(check.error().describe());
   CHECK(check.error().describe().find("cannot check") != std::string::npos);
+  // Forced onto that other kernel, the program opens with KASLR 0 — and says it assumed it.
+  OpenOptions forced;
+  forced.force = true;
+  auto program = KernelProgram::open_dump(kOrc + "vmlinux", copy, forced);
+  REQUIRE(program);
+  CHECK((*program)->kaslr_offset() == 0);
+  REQUIRE((*program)->warnings().size() == 1);
+  CHECK((*program)->warnings()[0].message.find("KASLR offset not found") == 0);
+  CHECK((*program)->warnings()[0].message.find("assuming 0") != std::string::npos);
+  auto matched = KernelProgram::open_dump(kFp + "vmlinux", copy);  // the right kernel: no warning
+  REQUIRE(matched);
+  CHECK((*matched)->warnings().empty());
+  CHECK((*matched)->kaslr_offset() == 0x3800000);
   fs::remove(copy);
 }
 
