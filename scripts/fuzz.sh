@@ -59,6 +59,7 @@ seed_user_core() {  # the mixed fixture's cores (gcore: every mapping dumped, no
   true
 }
 seed_kernel_walkers() {  # one patch per target: a zeroed word, and an all-ones word
+  local t  # (the caller's loop variable is also t)
   for t in $(seq 0 12); do
     printf "\\x$(printf %02x "$t")\\x00\\x00\\x08\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00" > "$1/zero-$t"
     printf "\\x$(printf %02x "$t")\\x08\\x00\\x08\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff" > "$1/ones-$t"

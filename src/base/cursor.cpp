@@ -49,7 +49,8 @@ int64_t Cursor::sleb128() {
     result |= int64_t(uint64_t(b & 0x7f) << shift);
     shift += 7;
   } while (b & 0x80);
-  if (shift < 64 && (b & 0x40)) result |= -(int64_t(1) << shift);
+  // Sign-extend from bit `shift` (a mask, not -(1 << shift): that negates INT64_MIN at shift 63).
+  if (shift < 64 && (b & 0x40)) result |= int64_t(~uint64_t(0) << shift);
   return result;
 }
 

@@ -38,6 +38,14 @@ TEST_CASE("Cursor reads little-endian fields and LEB128") {
   CHECK(c.cstring() == "hi");
   CHECK(c.ok());
   CHECK(c.at_end());
+  // Nine 7-bit groups end at bit 63: the sign extension must not negate INT64_MIN (a fuzzer find).
+  std::vector<uint8_t> wide = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40};
+  Cursor w(wide, "test");
+  CHECK(w.sleb128() == -(int64_t(1) << 62));  // 2^62, sign-extended from bit 63
+  CHECK(w.ok());
+  std::vector<uint8_t> minus2 = {0x7e};
+  Cursor m(minus2, "test");
+  CHECK(m.sleb128() == -2);
 }
 
 TEST_CASE("Cursor truncated at every byte names the offset and stays failed") {
