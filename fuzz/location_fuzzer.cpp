@@ -59,7 +59,7 @@ std::vector<krdb::LocationEntry> entries(Input& in, size_t max_entries) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint8_t window[256] = {};
-  std::memcpy(window, data, size < sizeof window ? size : sizeof window);
+  if (size) std::memcpy(window, data, size < sizeof window ? size : sizeof window);
   WindowMemory memory(window);
   Input in{data, size};
   krdb::RegisterSet regs;

@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -33,10 +35,27 @@ std::string probe(int fd) {
   return std::string(1, char(KDUMP_OK));
 }
 
+// libkdumpfile sizes some allocations from header fields: bound the child's address space to
+// what it has now plus kMaxChildGrowth, so a forged size fails (and the file is refused) instead
+// of the child taking the machine's memory.
+constexpr uint64_t kMaxChildGrowth = 4ull << 30;
+
+void limit_address_space() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  unsigned long pages = 0;
+  bool ok = f && std::fscanf(f, "%lu", &pages) == 1;
+  if (f) std::fclose(f);
+  if (!ok) return;
+  uint64_t limit = uint64_t(pages) * uint64_t(sysconf(_SC_PAGESIZE)) + kMaxChildGrowth;
+  struct rlimit r {limit, limit};
+  setrlimit(RLIMIT_AS, &r);
+}
+
 [[noreturn]] void run_child(int fd, int out) {
   // A fault in libkdumpfile must kill this child quietly, not run a sanitizer's or libFuzzer's
   // crash handler inherited from the parent.
   for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) signal(sig, SIG_DFL);
+  limit_address_space();
   std::string verdict = probe(fd);
   ssize_t ignored = write(out, verdict.data(), std::min(verdict.size(), kMaxChildMessage));
   (void)ignored;

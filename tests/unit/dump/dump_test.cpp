@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -505,4 +506,18 @@ TEST_CASE("dump: at dump level 1 only zero pages are missing, and they read as z
   CHECK(zero_pages >= 8);  // zero pages exist, were left out, and read as zeros
   CHECK(kept_pages >= 8);  // free/cache pages are in a level-1 dump
   fs::remove_all(tmp);
+}
+
+// Dumps whose headers ask libkdumpfile for absurd allocations (fuzzer finds, tests/data/
+// fuzz-regressions): refused quickly with libkdumpfile's reason, the file named.
+TEST_CASE("dump: headers that ask for absurd allocations are refused", "[dump]") {
+  for (const char* name : {"dump-huge-strtab-40655af7.bin", "dump-huge-notes-55645b4f.bin"}) {
+    std::string path = std::string(KRDB_SOURCE_DIR) + "/tests/data/fuzz-regressions/" + name;
+    auto start = std::chrono::steady_clock::now();
+    auto d = Dump::open(path);
+    REQUIRE_FALSE(d);
+    CHECK(d.error().context.find(path) == 0);
+    CHECK(d.error().message.find("libkdumpfile") != std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  }
 }
