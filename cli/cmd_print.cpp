@@ -41,7 +41,7 @@ int print_frame(KernelProgram& program, const PrintArgs& a) {
                *a.frame, cpu, bt.number_of(bt.frames.size()));
     return kExitUsage;
   }
-  auto vars = kernel_frame_variables(program, bt, *number, a.options);
+  auto vars = kernel_frame_variables(program, unwinder, bt, *number, a.options);
   if (!vars) {
     fmt::print(stderr, "krdb print: frame {}: {}\n", *a.frame, vars.error().describe());
     return exit_code_for(vars.error());

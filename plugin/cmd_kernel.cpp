@@ -243,7 +243,7 @@ bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
         result.SetError(fmt::format("no frame {} (the backtrace has {} frames)", n, bt.number_of(bt.frames.size())).c_str());
         return false;
       }
-      auto vars = kernel_frame_variables(program, bt, *number);
+      auto vars = kernel_frame_variables(program, unwinder, bt, *number);
       if (!vars) {
         result.SetError(vars.error().describe().c_str());
         return false;

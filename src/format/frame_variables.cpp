@@ -91,19 +91,27 @@ std::vector<FrameVariableValue> frame_variables(ValueFormatter& formatter, const
   return out;
 }
 
-Expected<std::vector<FrameVariableValue>> kernel_frame_variables(KernelProgram& program, const Backtrace& backtrace,
-                                                                 FrameNumber number, FormatOptions options) {
+Expected<std::vector<FrameVariableValue>> kernel_frame_variables(KernelProgram& program, KernelUnwinder& unwinder,
+                                                                 const Backtrace& backtrace, FrameNumber number,
+                                                                 FormatOptions options) {
   if (number.physical >= backtrace.frames.size()) return Error(ErrorKind::Usage, "no such frame");
   const Frame& f = backtrace.frames[number.physical];
-  if (!f.module.empty())
-    return Error(ErrorKind::Unsupported, "variables of module frames are not read yet (" + f.module +
-                                             "'s location lists are section-relative)");
-  uint64_t slide = program.kaslr_offset();
-  AddressInfo where = program.debug_info().symbolize(lookup_address(f) - slide, {.variables = true});
+  uint64_t lookup = lookup_address(f);
+  auto place = unwinder.debug_place(lookup);
+  if (!place)
+    return Error(ErrorKind::NotFound,
+                 f.module.empty() ? std::string("no DWARF covers this frame's pc")
+                                  : "no debug info for module " + f.module + " (give its .ko: --module, --modules)",
+                 fmt::format("{:#x}", f.pc));
+  AddressInfo where = place->info->symbolize(place->file_address, {.variables = true});
   if (number.inlined >= where.frames.size())
     return Error(ErrorKind::NotFound, "no DWARF function covers this frame's pc", fmt::format("{:#x}", f.pc));
-  ValueFormatter formatter(program.debug_info(), program.memory(), slide, options);
-  return frame_variables(formatter, where.frames[number.inlined], frame_context(backtrace, number.physical, slide, program.memory()));
+  // runtime − file address: the KASLR slide for vmlinux, the section's load address for a .ko
+  // (exact for the code and the locals; a module global's DW_OP_addr in another section is not).
+  uint64_t slide = lookup - place->file_address;
+  ValueFormatter formatter(*place->info, program.memory(), slide, options);
+  return frame_variables(formatter, where.frames[number.inlined],
+                         frame_context(backtrace, number.physical, slide, program.memory()));
 }
 
 }  // namespace krdb

@@ -290,6 +290,19 @@ const char* KernelUnwinder::method_name() const {
 
 std::vector<Error> KernelUnwinder::warnings() const { return state_->warnings; }
 
+std::optional<KernelUnwinder::DebugPlace> KernelUnwinder::debug_place(uint64_t pc) {
+  State& s = *state_;
+  uint64_t file = pc - s.program.kaslr_offset();
+  if (s.program.debug_info().elf().symbol_at(file)) return DebugPlace{&s.program.debug_info(), file};
+  const ModuleInfo* m = s.module_of(pc);
+  if (!m) return std::nullopt;
+  DebugInfo* ko = s.module_debug_info(*m);
+  if (!ko) return std::nullopt;
+  auto placed = s.place_in_module(*m, *ko, pc);
+  if (!placed) return std::nullopt;
+  return DebugPlace{ko, *placed};
+}
+
 KernelBacktrace KernelUnwinder::from_registers(const RegisterSet& regs, bool exact) {
   State& s = *state_;
   if (!s.pt_regs) {

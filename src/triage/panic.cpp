@@ -111,7 +111,7 @@ PanicReport analyze_panic(KernelProgram& program, const KernelCpus& cpus, Kernel
     r.faulting_frame = faulting_frame(*r.backtrace);
     r.rust_frame = find_rust_frame(*r.backtrace, r.faulting_frame, r.rust_panic ? &*r.rust_panic : nullptr);
     if (r.rust_frame) {
-      if (auto vars = kernel_frame_variables(program, *r.backtrace, *r.rust_frame)) r.rust_variables = std::move(*vars);
+      if (auto vars = kernel_frame_variables(program, unwinder, *r.backtrace, *r.rust_frame)) r.rust_variables = std::move(*vars);
       else r.problems.push_back("variables of the Rust frame: " + vars.error().describe());
     }
   } else {

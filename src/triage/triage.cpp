@@ -407,7 +407,7 @@ void add_rust_variables(KernelProgram& program, const BacktraceOptions& modules,
   TriageReport& crash = r.reports.back();
   auto frame = find_rust_frame(bt, faulting_frame(bt), crash.rust_panic ? &*crash.rust_panic : nullptr);
   if (!frame) return;
-  auto values = kernel_frame_variables(program, bt, *frame);
+  auto values = kernel_frame_variables(program, unwinder, bt, *frame);
   if (!values) {
     crash.problems.push_back("variables of the Rust frame: " + values.error().describe());
     return;

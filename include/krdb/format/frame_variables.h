@@ -19,6 +19,7 @@
 
 #include "krdb/dwarf/location.h"
 #include "krdb/format/value.h"
+#include "krdb/kernel/backtrace.h"
 #include "krdb/kernel/program.h"
 #include "krdb/unwind/backtrace.h"
 
@@ -42,10 +43,12 @@ FrameContext frame_context(const Backtrace& backtrace, size_t physical_index, ui
 std::vector<FrameVariableValue> frame_variables(ValueFormatter& formatter, const FrameInfo& frame,
                                                 const FrameContext& context);
 
-// The variables of frame `number` of a kernel backtrace, from the vmlinux's DWARF (the frame is
-// symbolized again, with its variables). A module frame is an Unsupported error for now: a .ko's
-// location lists are section-relative and are not placed yet.
-Expected<std::vector<FrameVariableValue>> kernel_frame_variables(KernelProgram& program, const Backtrace& backtrace,
-                                                                 FrameNumber number, FormatOptions options = {});
+// The variables of frame `number` of a kernel backtrace `unwinder` made, from the DWARF that
+// describes the frame's pc: the vmlinux's, or its module's .ko as the unwinder found it (the
+// frame is symbolized again, with its variables, and typed by that file). NotFound when no
+// DWARF covers the pc (a module without its .ko).
+Expected<std::vector<FrameVariableValue>> kernel_frame_variables(KernelProgram& program, KernelUnwinder& unwinder,
+                                                                 const Backtrace& backtrace, FrameNumber number,
+                                                                 FormatOptions options = {});
 
 }  // namespace krdb

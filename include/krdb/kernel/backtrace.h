@@ -58,6 +58,13 @@ class KernelUnwinder {
   Expected<KernelBacktrace> from_task(const TaskInfo& task);
   // Module files used and problems met so far (stale files, unreadable module tables), each once.
   std::vector<Error> warnings() const;
+  // The debug info that describes a runtime pc — the vmlinux's, or a module's .ko found as the
+  // backtrace finds it — and the pc as that file's DWARF addresses it; nullopt when none does.
+  struct DebugPlace {
+    DebugInfo* info = nullptr;
+    uint64_t file_address = 0;
+  };
+  std::optional<DebugPlace> debug_place(uint64_t pc);
   // The registers a pt_regs holds (to restart from the interrupted context).
   Expected<RegisterSet> pt_regs_registers(uint64_t address);
   const char* method_name() const;  // "ORC" or "frame pointers"

@@ -18,24 +18,27 @@ namespace {
 
 struct Crash {
   std::unique_ptr<KernelProgram> program;
+  std::unique_ptr<KernelUnwinder> unwinder;
   KernelBacktrace bt;
-  explicit Crash(const std::string& kit) {
-    auto p = KernelProgram::open_dump(kit + "vmlinux", kit + "builtin-kaslr.d31.kdump");
+  explicit Crash(const std::string& kit, const std::string& dump = "builtin-kaslr.d31.kdump",
+                 BacktraceOptions options = {}) {
+    auto p = KernelProgram::open_dump(kit + "vmlinux", kit + dump);
     REQUIRE(p);
     program = std::move(*p);
     KernelCpus cpus = read_cpus(*program, dump_records(*program->dump()), false);
     REQUIRE(cpus.panicking);
     auto regs = cpus.registers(*cpus.panicking);
     REQUIRE(regs);
-    KernelUnwinder unwinder(*program);
-    bt = unwinder.from_registers(*regs);
+    options.system_module_dirs = false;
+    unwinder = std::make_unique<KernelUnwinder>(*program, options);
+    bt = unwinder->from_registers(*regs);
   }
   // The variables of the first frame whose function is `name`, by name.
   std::map<std::string, std::string> frame(const std::string& name) {
     for (size_t n = 0; auto number = bt.frame_number(n); ++n) {
       const Frame& f = bt.frames[number->physical];
       if (f.where.frames.empty() || f.where.frames[number->inlined].display_name() != name) continue;
-      auto vars = kernel_frame_variables(*program, bt, *number);
+      auto vars = kernel_frame_variables(*program, *unwinder, bt, *number);
       REQUIRE(vars);
       std::map<std::string, std::string> out;
       for (const auto& v : *vars) out[(v.parameter ? "param " : "local ") + v.name] = v.text;
@@ -83,6 +86,26 @@ TEST_CASE("frame variables on the ORC kit: registers the unwinder did not recove
   CHECK(visit["param value"] == "<unavailable: register rbx not recovered in this frame>");
   auto init = c.frame("<rust_crashme::RustCrashme as Module>::init");
   CHECK(init["local tree"] == "RBTree(len 3) {10: Red, 20: Green(7), 30: Blue { level: 3, bright: true }}");
+}
+
+TEST_CASE("frame variables of a module's Rust frames, typed by its .ko", "[format][dump]") {
+  BacktraceOptions with_ko;
+  with_ko.module_files["rust_crashme_ko"] = kOrc + "rust_crashme_ko.ko";
+  Crash c(kOrc, "module-kaslr.d31.kdump", with_ko);
+  auto init = c.frame("<rust_crashme_ko::RustCrashmeKo as Module>::init");
+  CHECK(init["local mode"] == "2");  // rust_crashme=2 on the command line
+  // The array being sorted, caught mid-sort_r (source order 5, 3, 9, 1, 7).
+  CHECK(init["local sorted"].starts_with("KVec(len 5, capacity 8) [Pair { key: "));
+  CHECK(init["local sorted"].find("weight: -16") != std::string::npos);
+
+  Crash without(kOrc, "module-kaslr.d31.kdump");  // no .ko: said, not guessed
+  for (size_t n = 0; auto number = without.bt.frame_number(n); ++n) {
+    if (without.bt.frames[number->physical].module != "rust_crashme_ko") continue;
+    auto vars = kernel_frame_variables(*without.program, *without.unwinder, without.bt, *number);
+    REQUIRE_FALSE(vars);
+    CHECK(vars.error().message.find("no debug info for module rust_crashme_ko") == 0);
+    break;
+  }
 }
 
 TEST_CASE("frame variables: printed one per line and as JSON, unavailable ones marked", "[format][report]") {
