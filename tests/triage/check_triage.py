@@ -104,6 +104,12 @@ for kit in (fp, orc):
     if v:
         vals = {x["name"]: x["value"] for x in v["variables"]}
         check(vals.get("index") == "2" and vals.get("shared_len") == "7", f"{kit}: locals agree with the panic message: {vals}")
+rc, mod_out, _ = triage("--core", f"{orc}/module-kaslr.d31.kdump", "-s", f"{orc}/vmlinux",
+                        "--module", f"{orc}/rust_crashme_ko.ko", "--no-system-modules")
+mv = mod_out[0]["reports"][0]["rust_variables"] if mod_out and mod_out[0]["reports"] else None
+check(mv and mv["function"] == "<rust_crashme_ko::KoState>::record"
+      and [x["name"] for x in mv["variables"]] == ["self", "a", "b"],
+      f"a module's Rust frame: its parameters through the .ko: {mv}")
 rc, log_out, _ = triage("--log", f"{fp}/serial-builtin-kaslr.log")
 check(log_out[0]["reports"][0]["rust_variables"] is None, "a console log has no locals")
 
