@@ -23,11 +23,14 @@ extern "C" char* cplus_demangle(const char* mangled, int options);
 static constexpr int kDmglRust = 1 << 17;  // DMGL_RUST from libiberty's demangle.h
 
 static std::string without_suffix(std::string s) {
-  // The path never contains '.', except inside "..." (C varargs) in fn types.
+  // A vendor suffix (".cold", ".llvm.123", "...ld") starts at the first '.' outside any brackets;
+  // the "..." of C varargs stands inside a fn type's parentheses.
+  int depth = 0;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '.' && s.compare(i, 3, "...") != 0 && (i < 2 || s.compare(i - 2, 3, "...") != 0) &&
-        (i < 1 || s.compare(i - 1, 3, "...") != 0))
-      return s.substr(0, i);
+    char c = s[i];
+    if (c == '<' || c == '(' || c == '[') ++depth;
+    else if ((c == '>' || c == ')' || c == ']') && depth > 0) --depth;
+    else if (c == '.' && depth == 0) return s.substr(0, i);
   }
   return s;
 }

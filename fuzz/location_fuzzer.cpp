@@ -16,7 +16,7 @@ class WindowMemory : public krdb::Memory {
   krdb::Expected<void> read(uint64_t address, std::span<uint8_t> out) override {
     if (address < 0x1000 || address - 0x1000 > sizeof window_ || out.size() > sizeof window_ - (address - 0x1000))
       return krdb::Error(krdb::ErrorKind::Fault, "outside the window");
-    std::memcpy(out.data(), window_ + (address - 0x1000), out.size());
+    if (!out.empty()) std::memcpy(out.data(), window_ + (address - 0x1000), out.size());
     return {};
   }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang-19 (ASan+UBSan) into build-fuzz/ and runs each for
 # SECONDS (default 60), seeded from the committed corpora.
-# usage: scripts/fuzz.sh [SECONDS] [TARGET...]
+# usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (KRDB_FUZZ_SEED=N: libFuzzer's -seed, for repeatable runs)
 #   targets: demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server location (default: all)
 # kernel_walkers reads the unpacked ORC kit (build/tests/data/kernel-orc: run the test build first).
 set -euo pipefail
@@ -91,5 +91,5 @@ for t in "${targets[@]}"; do
   seeds=$b/seeds/$t; mkdir -p "$seeds" "$b/corpus/$t"
   if [ ! -f "$seeds/.done" ]; then "seed_$t" "$seeds"; touch "$seeds/.done"; fi
   "$b/fuzz/fuzz_$t" -artifact_prefix="$b/artifacts/$t-" -max_total_time="$secs" -max_len="${max_len[$t]}" \
-    -print_final_stats=1 "$b/corpus/$t" "$seeds"
+    ${KRDB_FUZZ_SEED:+-seed="$KRDB_FUZZ_SEED"} -print_final_stats=1 "$b/corpus/$t" "$seeds"
 done

@@ -19,5 +19,5 @@ if [ "${KRDB_SKIP_SANITIZE:-0}" != 1 ]; then
 fi
 if [ "${KRDB_SKIP_FUZZ:-0}" != 1 ]; then
   echo "== every fuzz target for ${KRDB_FUZZ_SECONDS:-10} s (build-fuzz)"
-  "$top/scripts/fuzz.sh" "${KRDB_FUZZ_SECONDS:-10}"
+  KRDB_FUZZ_SEED=${KRDB_FUZZ_SEED:-1} "$top/scripts/fuzz.sh" "${KRDB_FUZZ_SECONDS:-10}"
 fi

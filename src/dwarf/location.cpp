@@ -194,6 +194,7 @@ Expected<std::vector<uint8_t>> piece_bytes(Machine& m, bool is_value, std::optio
     append_le(out, top, size);
     return out;
   }
+  if (size == 0) return out;  // a zero-sized value: nothing to read
   if (!m.frame.memory) return Error(ErrorKind::Unsupported, "a piece in memory without target memory");
   out.resize(size);
   if (auto r = m.frame.memory->read(top, out); !r) return r.error();
