@@ -108,8 +108,8 @@ bool binary(Machine& m, uint8_t atom) {
   }
 }
 
-// Runs one operation; a location that ends here (register, stack value) is reported through
-// `bytes_out` / `is_value`.
+// Runs one operation; a location that ends here is reported through `in_register` (DW_OP_reg*)
+// or `is_value` (DW_OP_stack_value).
 bool step(Machine& m, const LocationOp& op, bool& is_value, std::optional<Reg>& in_register) {
   uint8_t a = op.atom;
   if (a >= DW_OP_lit0 && a <= DW_OP_lit31) return m.push(a - DW_OP_lit0);

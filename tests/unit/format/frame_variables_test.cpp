@@ -135,7 +135,7 @@ TEST_CASE("frame variables with the stack unreadable or garbage: said per variab
     REQUIRE(!vars.empty());
     for (const auto& v : vars)
       if (v.name == "values") CHECK(v.text.starts_with("[<error: cannot read 0x"));
-    memory.garbage(f.sp - 0x1000, 0x2000, 7);  // later ranges do not undo the fault: use a new memory
+    // Garbage instead of faults: a fresh memory (a later range would not undo the fault above).
     CorruptingMemory garbage(c.program->memory());
     garbage.garbage(f.sp - 0x1000, 0x2000, 7);
     ValueFormatter on_garbage(c.program->debug_info(), garbage, slide);
