@@ -21,7 +21,15 @@ struct PrintArgs {
   std::vector<std::string> expressions;
   std::optional<size_t> frame;
   std::optional<unsigned> cpu;
-  FormatOptions options;
+  // The caps: --limit format_*=N, or these shorthands for them.
+  std::optional<uint64_t> max_children, max_string_bytes, max_depth;
+  FormatOptions options() const {
+    FormatOptions o = format_options(default_limits());
+    if (max_children) o.max_children = *max_children;
+    if (max_string_bytes) o.max_string_bytes = *max_string_bytes;
+    if (max_depth) o.max_depth = *max_depth;
+    return o;
+  }
 };
 
 // `--frame N`: the variables of one frame of a CPU's backtrace.
@@ -41,7 +49,7 @@ int print_frame(KernelProgram& program, const PrintArgs& a) {
                *a.frame, cpu, bt.number_of(bt.frames.size()));
     return kExitUsage;
   }
-  auto vars = kernel_frame_variables(program, unwinder, bt, *number, a.options);
+  auto vars = kernel_frame_variables(program, unwinder, bt, *number, a.options());
   if (!vars) {
     fmt::print(stderr, "krdb print: frame {}: {}\n", *a.frame, vars.error().describe());
     return exit_code_for(vars.error());
@@ -63,7 +71,7 @@ int run(const PrintArgs& a) {
   if (!p) return exit_code_for(p.error());
   KernelProgram& program = **p;
   if (a.frame) return print_frame(program, a);
-  ValueFormatter formatter(program.debug_info(), program.memory(), program.kaslr_offset(), a.options);
+  ValueFormatter formatter(program.debug_info(), program.memory(), program.kaslr_offset(), a.options());
   int rc = kExitOk;
   nlohmann::json all = nlohmann::json::array();
   for (const std::string& expr : a.expressions) {
@@ -96,9 +104,9 @@ void add_print_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--frame", a->frame, "print the locals and parameters of this frame (as `krdb bt` numbers it)");
   cmd->add_option("--cpu", a->cpu, "with --frame: a CPU's backtrace (default: the one that panicked)");
   add_module_options(cmd, a->modules);
-  cmd->add_option("--max-children", a->options.max_children, "elements shown per container (default 32)");
-  cmd->add_option("--max-string", a->options.max_string_bytes, "bytes shown per string (default 256)");
-  cmd->add_option("--max-depth", a->options.max_depth, "nesting of values shown (default 8)");
+  cmd->add_option("--max-children", a->max_children, "elements shown per container (--limit format_children)");
+  cmd->add_option("--max-string", a->max_string_bytes, "bytes shown per string (--limit format_string_bytes)");
+  cmd->add_option("--max-depth", a->max_depth, "nesting of values shown (--limit format_depth)");
   cmd->callback([a, &exit_code] {
     if (a->expressions.empty() == !a->frame) {
       fmt::print(stderr, "krdb print: give expressions, or --frame N (not both)\n");

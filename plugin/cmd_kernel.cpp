@@ -19,6 +19,7 @@
 #include "krdb/format/frame_variables.h"
 #include "krdb/format/value.h"
 #include "krdb/report/variables_report.h"
+#include "lldb_memory.h"
 #include "plugin.h"
 
 namespace krdb::plugin {
@@ -27,25 +28,6 @@ namespace {
 
 constexpr const char* kTriageUsage =
     "krdb triage [--json|--markdown] [--no-stack] [--modules DIR] [--module [NAME=]PATH] [--no-system-modules]";
-
-// Memory of the target process through LLDB (a live kernel: kernel virtual addresses).
-class LldbMemory : public Memory {
- public:
-  explicit LldbMemory(lldb::SBProcess process) : process_(process) {}
-  Expected<void> read(uint64_t address, std::span<uint8_t> out) override {
-    lldb::SBError error;
-    size_t n = process_.ReadMemory(address, out.data(), out.size(), error);
-    if (error.Fail() || n != out.size())
-      return Error(ErrorKind::Fault,
-                   fmt::format("LLDB could not read {} bytes: {}", out.size(),
-                               error.GetCString() ? error.GetCString() : "short read"),
-                   fmt::format("address {:#x}", address));
-    return {};
-  }
-
- private:
-  lldb::SBProcess process_;
-};
 
 // The slide LLDB applied to vmlinux (KASLR), from where _stext is loaded.
 uint64_t vmlinux_slide(lldb::SBTarget target, DebugInfo& info) {
@@ -70,7 +52,7 @@ bool with_kernel(lldb::SBDebugger& debugger, lldb::SBCommandReturnObject& result
   }
   auto info = debug_info_for(module_path(target.GetModuleAtIndex(0)));
   if (!info) { result.SetError(info.error().describe().c_str()); return false; }
-  LldbMemory memory(process);
+  LldbMemory memory(target);
   KernelProgram program(**info, memory, vmlinux_slide(target, **info), default_limits());
   return body(program);
 }

@@ -16,7 +16,7 @@ static bool do_version(lldb::SBDebugger&, const std::vector<std::string>&,
 
 // Lists every limit, or sets some (NAME=N …) for the rest of the session: every krdb command
 // reads the process-wide limits when it runs.
-static bool do_limits(lldb::SBDebugger&, const std::vector<std::string>& args,
+static bool do_limits(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
                       lldb::SBCommandReturnObject& result) {
   Limits changed = default_limits();
   for (const std::string& a : args)
@@ -25,6 +25,13 @@ static bool do_limits(lldb::SBDebugger&, const std::vector<std::string>& args,
       return false;
     }
   default_limits() = changed;
+  // Values already shown keep their children until their formatters change: re-enabling the
+  // `krdb` category makes LLDB format them again with the new format_* caps.
+  if (!args.empty())
+    if (lldb::SBTypeCategory krdb = debugger.GetCategory("krdb"); krdb.IsValid() && krdb.GetEnabled()) {
+      krdb.SetEnabled(false);
+      krdb.SetEnabled(true);
+    }
   std::string out;
   for (const LimitInfo& l : limit_table())
     out += fmt::format("  {:<20} {:>12}  {}\n", l.name, default_limits().*(l.field), l.help);

@@ -2,12 +2,16 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include <fmt/format.h>
 
 namespace krdb::plugin {
 
 Expected<DebugInfo*> debug_info_for(const std::string& path) {
+  // Formatters run on whatever thread LLDB formats values on (an IDE's, through lldb-dap).
+  static std::mutex lock;
+  std::lock_guard<std::mutex> hold(lock);
   static std::map<std::string, std::unique_ptr<DebugInfo>> cache;
   if (auto it = cache.find(path); it != cache.end()) return it->second.get();
   auto info = DebugInfo::open(path);

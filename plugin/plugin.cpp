@@ -76,8 +76,11 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger) {
     krdb::plugin::add_symbolize_commands(krdb);
     krdb::plugin::add_kernel_commands(krdb);
     krdb::plugin::add_core_commands(krdb);
+    std::string note = krdb::plugin::register_formatters(debugger);
     auto out = debugger.GetOutputFile();
-    std::string banner = std::string("krdb ") + krdb::kVersion + " loaded; see `help krdb`\n";
+    std::string banner = std::string("krdb ") + krdb::kVersion +
+                         " loaded; see `help krdb`; kernel Rust values formatted (type category `krdb`)\n";
+    if (!note.empty()) banner += note + "\n";
     if (out.IsValid()) {
       size_t written = 0;
       out.Write(reinterpret_cast<const uint8_t*>(banner.data()), banner.size(), &written);

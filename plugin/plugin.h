@@ -52,4 +52,8 @@ void add_symbolize_commands(lldb::SBCommand& krdb);
 void add_kernel_commands(lldb::SBCommand& krdb);
 void add_core_commands(lldb::SBCommand& krdb);
 
+// The `krdb` type category (formatters.cpp): summaries and children of kernel Rust values.
+// Returns a note for the user when part of it is unavailable (no Python), else empty.
+std::string register_formatters(lldb::SBDebugger& debugger);
+
 }  // namespace krdb::plugin

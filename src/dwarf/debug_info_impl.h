@@ -97,6 +97,10 @@ struct DebugInfo::Impl {
   using NameMapOf = std::unordered_map<std::string, T, NameHash, std::equal_to<>>;
   using NameMap = NameMapOf<std::vector<TypeId>>;
   NameMap type_index;                        // name and qualified name
+  // Rust type names in a spelling-neutral form (see spelling_key in type_index.cpp) → the
+  // type_index key: LLDB and GDB rebuild generic names with C names and spaces. Built on first use.
+  NameMapOf<std::string> spelling_index;
+  bool spelling_index_built = false;
   NameMapOf<uint64_t> variable_index;        // global variable DIEs
   std::unordered_map<uint64_t, std::string> type_qualified;             // from the name index walk
 

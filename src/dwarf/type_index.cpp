@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cctype>
 #include <thread>
 
 #include "debug_info_impl.h"
@@ -181,12 +182,74 @@ void DebugInfo::index_names_in_background() {
 
 Expected<void> DebugInfo::index_names() { return impl_->build_name_index(); }
 
+namespace {
+
+// A Rust type name in one spelling whatever wrote it. LLDB rebuilds the names of generic
+// structs from their template arguments ("Vec<unsigned char, …Kmalloc>", "Arc<… > >") while
+// rustc's DWARF says "Vec<u8, …Kmalloc>"; GDB does the like. Primitive names map to one token
+// per width and signedness (usize and u64 are the same, and so are their layouts), spaces go.
+std::string spelling_key(std::string_view name) {
+  static const std::pair<std::string_view, std::string_view> kPrimitives[] = {
+      {"unsigned char", "u8"},        {"signed char", "i8"},     {"unsigned short", "u16"},
+      {"short", "i16"},               {"unsigned int", "u32"},   {"int", "i32"},
+      {"unsigned long", "u64"},       {"long", "i64"},           {"usize", "u64"},
+      {"isize", "i64"},               {"unsigned long long", "u64"}, {"long long", "i64"},
+      {"unsigned __int128", "u128"},  {"__int128", "i128"},      {"char32_t", "char"},
+      {"float", "f32"},               {"double", "f64"},
+  };
+  std::string out;
+  out.reserve(name.size());
+  size_t i = 0;
+  while (i < name.size()) {
+    size_t end = name.find_first_of("<>,()[];&*", i);
+    if (end == std::string_view::npos) end = name.size();
+    // One token between delimiters: trimmed, inner runs of spaces made one.
+    std::string token;
+    for (char ch : name.substr(i, end - i)) {
+      if (ch == ' ') { if (!token.empty() && token.back() != ' ') token += ' '; }
+      else token += ch;
+    }
+    while (!token.empty() && token.back() == ' ') token.pop_back();
+    for (const auto& [from, to] : kPrimitives)
+      if (token == from) { token = to; break; }
+    // A const generic argument ("List<Item, 0>"): LLDB leaves it out of the names it rebuilds.
+    bool constant = !token.empty() && (std::isdigit(static_cast<unsigned char>(token[0])) || token[0] == '-' ||
+                                       token == "true" || token == "false");
+    if (constant && end < name.size() && (name[end] == '>' || name[end] == ',') && !out.empty() &&
+        (out.back() == ',' || out.back() == '<')) {
+      if (out.back() == ',') out.pop_back();            // "A, 0>" -> "A>"
+      else if (name[end] == ',') { i = end + 1; continue; }  // "<0, A>" -> "<A>"
+    } else {
+      for (char ch : token) if (ch != ' ') out += ch;
+    }
+    if (end < name.size()) out += name[end];
+    i = end + 1;
+  }
+  return out;
+}
+
+bool looks_rust(std::string_view key) {
+  return key.find("::") != std::string_view::npos || key.starts_with("&") || key.starts_with("(") ||
+         key.starts_with("[");
+}
+
+}  // namespace
+
 Expected<TypeId> DebugInfo::find_type(const std::string& name) {
   KRDB_CHECK(impl_->build_name_index());
   std::string key = name;
   for (const char* prefix : {"struct ", "union ", "enum "})
     if (key.starts_with(prefix)) key = key.substr(std::string_view(prefix).size());
   auto it = impl_->type_index.find(key);
+  if (it == impl_->type_index.end() && looks_rust(key)) {  // another debugger's spelling
+    if (!impl_->spelling_index_built) {
+      for (const auto& [k, ids] : impl_->type_index)
+        if (looks_rust(k)) impl_->spelling_index.emplace(spelling_key(k), k);
+      impl_->spelling_index_built = true;
+    }
+    if (auto s = impl_->spelling_index.find(spelling_key(key)); s != impl_->spelling_index.end())
+      it = impl_->type_index.find(s->second);
+  }
   if (it == impl_->type_index.end())
     return Error(ErrorKind::NotFound, fmt::format("no type named '{}' in the DWARF", name),
                  impl_->debug_path);

@@ -30,6 +30,9 @@ struct FormatContext {
 
   // The value printed (dispatching to the families), one nesting level deeper.
   std::string value(const ValueRef& v);
+  // What the value shows (transparent wrappers collapsed first); the text is render(view(v)).
+  ValueView view(const ValueRef& v);
+  std::string render(const ValueView& view);
   // A member by name, and a chain of member names followed through the struct.
   std::optional<ValueRef> member(const ValueRef& v, std::string_view name);
   std::optional<ValueRef> path(ValueRef v, std::initializer_list<std::string_view> names);
@@ -53,9 +56,13 @@ std::string quoted(std::string_view bytes, uint64_t total, bool b_prefix = false
 std::string rust_path(const Type& t);
 bool path_is(const Type& t, std::string_view path);  // exact path (no generics)
 
-// The families: each returns nullopt when the value is not theirs.
-std::optional<std::string> format_kernel_type(FormatContext& c, const ValueRef& v, const Type& t);
-std::optional<std::string> format_rust_core(FormatContext& c, const ValueRef& v, const Type& t);
+// A view that is text only (scalars, strings, errors, C values).
+ValueView leaf(std::string text);
+
+// The families: each returns nullopt when the value is not theirs. C values and plain cases are
+// text (leaves): LLDB shows those natively.
+std::optional<ValueView> view_kernel_type(FormatContext& c, const ValueRef& v, const Type& t);
+std::optional<ValueView> view_rust_core(FormatContext& c, const ValueRef& v, const Type& t);
 std::string format_c_or_plain(FormatContext& c, const ValueRef& v, const Type& t);
 
 // "ENOMEM" for 12; nullopt for a number with no name.

@@ -11,29 +11,6 @@
 namespace krdb {
 namespace {
 
-// Non-canonical under 4- and 5-level paging: no target address collides with it.
-constexpr uint64_t kOverlayBase = 0x4b52'4442'0000'0000ull;  // "KRDB"
-
-// Target memory, with one value's bytes placed at kOverlayBase.
-class OverlayMemory : public Memory {
- public:
-  OverlayMemory(Memory& target, std::vector<uint8_t> bytes) : target_(target), bytes_(std::move(bytes)) {}
-  Expected<void> read(uint64_t address, std::span<uint8_t> out) override {
-    if (address >= kOverlayBase && address - kOverlayBase < bytes_.size()) {
-      uint64_t offset = address - kOverlayBase;
-      if (out.size() > bytes_.size() - offset)
-        return Error(ErrorKind::Fault, "read past the end of a register value", fmt::format("{:#x}", address));
-      std::memcpy(out.data(), bytes_.data() + offset, out.size());
-      return {};
-    }
-    return target_.read(address, out);
-  }
-
- private:
-  Memory& target_;
-  std::vector<uint8_t> bytes_;
-};
-
 uint64_t value_size(DebugInfo& info, TypeId type) {
   auto t = info.strip_typedefs(type);
   if (!t) return 8;

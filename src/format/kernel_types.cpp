@@ -36,14 +36,23 @@ std::string task_summary(FormatContext& c, uint64_t task) {
   return fmt::format("Task(pid {}, \"{}\")", int32_t(*p), *name);
 }
 
-std::string arc(FormatContext& c, const ValueRef& v, const Type& t, const char* label) {
+ValueView one_child(std::string head, ValueShape shape, std::string name, ValueRef value) {
+  ValueView view;
+  view.head = std::move(head);
+  view.shape = shape;
+  view.children.push_back({std::move(name), value});
+  view.total = 1;
+  return view;
+}
+
+ValueView arc(FormatContext& c, const ValueRef& v, const char* label) {
   auto ptr = c.member(v, "ptr");
   if (!ptr) ptr = c.member(v, "inner");
-  if (!ptr) return std::string(label) + "(?)";
+  if (!ptr) return leaf(std::string(label) + "(?)");
   auto inner_address = c.pointer(*ptr);
-  if (!inner_address) return FormatContext::read_error(v.address, 8);
+  if (!inner_address) return leaf(FormatContext::read_error(v.address, 8));
   const Type* inner = c.resolved(c.pointee(*ptr));
-  if (!inner) return fmt::format("{}({:#x})", label, *inner_address);
+  if (!inner) return leaf(fmt::format("{}({:#x})", label, *inner_address));
   ValueRef in{inner->id, *inner_address};
   std::string refs = "?";
   if (auto rc = c.path(in, {"refcount"})) {
@@ -52,21 +61,22 @@ std::string arc(FormatContext& c, const ValueRef& v, const Type& t, const char* 
     auto n = c.uint_at(c.unwrap(*rc).address, 4);
     refs = n ? std::to_string(int32_t(*n)) : FormatContext::read_error(rc->address, 4);
   }
+  std::string head = fmt::format("{}(refcount {})", label, refs);
   auto data = c.member(in, "data");
-  (void)t;
-  return fmt::format("{}(refcount {}) {}", label, refs, data ? c.value(*data) : "?");
+  if (!data) return leaf(head + " ?");
+  return one_child(head, ValueShape::Prefix, "data", *data);
 }
 
-std::string kvec(FormatContext& c, const ValueRef& v, const Type& t) {
+ValueView kvec(FormatContext& c, const ValueRef& v, const Type& t) {
   auto ptr = c.member(v, "ptr");
   auto len_m = c.member(v, "len");
-  if (!ptr || !len_m) return "KVec(?)";
+  if (!ptr || !len_m) return leaf("KVec(?)");
   auto base = c.pointer(*ptr);
   auto len = c.uint_at(len_m->address, 8);
   uint64_t cap = 0;
   if (auto layout = c.member(v, "layout"))  // ArrayLayout<T> {len: capacity}
     if (auto l = c.member(*layout, "len")) cap = c.uint_at(l->address, 8).value_or(0);
-  if (!base || !len) return FormatContext::read_error(v.address, 24);
+  if (!base || !len) return leaf(FormatContext::read_error(v.address, 24));
   std::string label = "KVec";
   if (TypeId at = c.template_param(t, "A")) {
     std::string an = c.name_of(at);
@@ -77,13 +87,16 @@ std::string kvec(FormatContext& c, const ValueRef& v, const Type& t) {
   auto esize = c.size_of(element);
   // A length beyond the capacity, or beyond what memory could hold, is corruption: say it
   // instead of walking it.
-  if ((cap && *len > cap) || *len > (1ull << 40))
-    return fmt::format("{}(<invalid len {} (capacity {})> at {:#x})", label, *len, cap, *base);
-  if (!esize) return fmt::format("{}(len {}, capacity {})", label, *len, cap);
-  std::vector<std::string> items;
+  if ((cap && *len > cap) || *len > (1ull << 40) || (*base == 0 && *len > 0))
+    return leaf(fmt::format("{}(<invalid len {} (capacity {})> at {:#x})", label, *len, cap, *base));
+  ValueView view;
+  view.head = fmt::format("{}(len {}, capacity {})", label, *len, cap);
+  if (!esize) return leaf(view.head);
+  view.shape = ValueShape::Sequence;
+  view.total = *len;
   for (uint64_t i = 0; i < *len && i < c.opt().max_children; ++i)
-    items.push_back(*esize ? c.value({element, *base + i * *esize}) : c.value({element, *base}));
-  return fmt::format("{}(len {}, capacity {}) ", label, *len, cap) + c.join(items, *len, "[", "]");
+    view.children.push_back({fmt::format("[{}]", i), {element, *base + i * *esize}});
+  return view;
 }
 
 std::string cstring(FormatContext& c, const ValueRef& v) {
@@ -111,7 +124,7 @@ std::string error_value(FormatContext& c, const ValueRef& v) {
   return fmt::format("Error({})", e);
 }
 
-std::string lock(FormatContext& c, const ValueRef& v, const Type& t) {
+ValueView lock(FormatContext& c, const ValueRef& v, const Type& t) {
   std::string backend;
   if (TypeId b = c.template_param(t, "B")) backend = c.name_of(b);
   bool mutex = backend.find("MutexBackend") != std::string::npos;
@@ -130,8 +143,10 @@ std::string lock(FormatContext& c, const ValueRef& v, const Type& t) {
       state = !word ? FormatContext::read_error(raw.address, 4) : *word ? "locked" : "unlocked";
     }
   }
-  auto data = c.member(v, "data");
-  return fmt::format("{}({}) {}", label, state, data ? c.value(*data) : "?");
+  std::string head = fmt::format("{}({})", label, state);
+  auto data = c.member(v, "data");  // UnsafeCell<T>: the T is the child
+  if (!data) return leaf(head + " ?");
+  return one_child(head, ValueShape::Prefix, "data", c.unwrap(*data));
 }
 
 // container_of: the element holding a ListLinks at `links_address`, through the element type's
@@ -146,16 +161,17 @@ std::optional<uint64_t> links_offset(FormatContext& c, TypeId element) {
   return std::nullopt;
 }
 
-std::string list(FormatContext& c, const ValueRef& v, const Type& t) {
+ValueView list(FormatContext& c, const ValueRef& v, const Type& t) {
   auto first_m = c.member(v, "first");
-  if (!first_m) return "List(?)";
+  if (!first_m) return leaf("List(?)");
   auto first = c.uint_at(first_m->address, 8);
-  if (!first) return FormatContext::read_error(first_m->address, 8);
-  if (*first == 0) return "List(empty)";
+  if (!first) return leaf(FormatContext::read_error(first_m->address, 8));
+  if (*first == 0) return leaf("List(empty)");
   // T of List<T, ID> is the element (ListArc<T> in the marker).
   TypeId element = c.template_param(t, "T");
   auto offset = links_offset(c, element);
-  std::vector<std::string> items;
+  ValueView view;
+  view.shape = ValueShape::Sequence;
   std::set<uint64_t> seen;
   uint64_t node = *first, count = 0;
   std::string problem;
@@ -163,8 +179,10 @@ std::string list(FormatContext& c, const ValueRef& v, const Type& t) {
     if (!seen.insert(node).second) { problem = fmt::format("<cycle at {:#x}>", node); break; }
     if (count >= c.opt().max_nodes) { problem = fmt::format("<stopped after max_nodes={}>", count); break; }
     ++count;
-    if (items.size() < c.opt().max_children)
-      items.push_back(offset ? c.value({element, node - *offset}) : fmt::format("{:#x}", node));
+    if (view.children.size() < c.opt().max_children)
+      view.children.push_back({fmt::format("[{}]", count - 1),
+                               offset ? ValueRef{element, node - *offset} : ValueRef{},
+                               offset ? "" : fmt::format("{:#x}", node)});
     auto next = c.uint_at(node, 8);  // ListLinksFields {next @0, prev @8}
     auto prev_of_next = next ? c.uint_at(*next + 8, 8) : Expected<uint64_t>(next.error());
     if (!next) { problem = FormatContext::read_error(node, 8); break; }
@@ -174,17 +192,19 @@ std::string list(FormatContext& c, const ValueRef& v, const Type& t) {
     if (*next == *first) break;
     node = *next;
   }
-  std::string out = fmt::format("List(len {}) ", count) + c.join(items, count, "[", "]");
-  return problem.empty() ? out : out + " " + problem;
+  view.head = fmt::format("List(len {})", count);
+  view.total = count;
+  view.problem = problem;
+  return view;
 }
 
 // RBTree<K, V>: rb_root → Node<K,V> {links: rb_node, key, value}; in-order, bounded, cycle-checked.
-std::string rbtree(FormatContext& c, const ValueRef& v, const Type& t) {
+ValueView rbtree(FormatContext& c, const ValueRef& v, const Type& t) {
   auto root = c.path(v, {"root", "rb_node"});
-  if (!root) return "RBTree(?)";
+  if (!root) return leaf("RBTree(?)");
   auto top = c.uint_at(root->address, 8);
-  if (!top) return FormatContext::read_error(root->address, 8);
-  if (*top == 0) return "RBTree(empty)";
+  if (!top) return leaf(FormatContext::read_error(root->address, 8));
+  if (*top == 0) return leaf("RBTree(empty)");
   TypeId key_type = c.template_param(t, "K"), value_type = c.template_param(t, "V");
   // Node<K,V> is not named by the tree's DWARF: find it by path among the program's types.
   std::string node_name = fmt::format("kernel::rbtree::Node<{}, {}>", c.name_of(key_type), c.name_of(value_type));
@@ -194,7 +214,8 @@ std::string rbtree(FormatContext& c, const ValueRef& v, const Type& t) {
   const Member* key = node ? node->member("key") : nullptr;
   const Member* value = node ? node->member("value") : nullptr;
   // In-order walk with an explicit stack: rb_node {__rb_parent_color @0, rb_right @8, rb_left @16}.
-  std::vector<std::string> items;
+  ValueView view;
+  view.shape = ValueShape::Map;
   std::vector<uint64_t> stack;
   std::set<uint64_t> seen;
   uint64_t cur = *top, count = 0;
@@ -212,59 +233,68 @@ std::string rbtree(FormatContext& c, const ValueRef& v, const Type& t) {
     cur = stack.back();
     stack.pop_back();
     ++count;
-    if (items.size() < c.opt().max_children) {
+    if (view.children.size() < c.opt().max_children) {
       if (links && key && value) {
         uint64_t n = cur - links->offset;
-        items.push_back(c.value({key->type, n + key->offset}) + ": " + c.value({value->type, n + value->offset}));
-      } else {
-        items.push_back(fmt::format("{:#x}", cur));
+        view.children.push_back({c.value({key->type, n + key->offset}), {value->type, n + value->offset}});
+      } else {  // no Node<K, V> in the DWARF: the rb_node's address
+        view.children.push_back({fmt::format("{:#x}", cur), {}, fmt::format("{:#x}", cur)});
       }
     }
     auto right = c.uint_at(cur + 8, 8);
     if (!right) { problem = FormatContext::read_error(cur + 8, 8); break; }
     cur = *right;
   }
-  std::string out = fmt::format("RBTree(len {}) ", count) + c.join(items, count, "{", "}");
-  return problem.empty() ? out : out + " " + problem;
+  view.head = fmt::format("RBTree(len {})", count);
+  view.total = count;
+  view.problem = problem;
+  return view;
 }
 
-}  // namespace
-
-std::optional<std::string> format_kernel_type(FormatContext& c, const ValueRef& v, const Type& t) {
-  if (t.kind != TypeKind::Struct) return std::nullopt;
+std::optional<ValueView> known(FormatContext& c, const ValueRef& v, const Type& t) {
   std::string p = rust_path(t);
-  if (p == "kernel::sync::arc::Arc") return arc(c, v, t, "Arc");
-  if (p == "kernel::sync::arc::ArcBorrow") return arc(c, v, t, "ArcBorrow");
+  if (p == "kernel::sync::arc::Arc") return arc(c, v, "Arc");
+  if (p == "kernel::sync::arc::ArcBorrow") return arc(c, v, "ArcBorrow");
   if (p == "kernel::sync::arc::UniqueArc") {
     auto inner = c.member(v, "inner");
-    if (inner) return "Unique" + c.value(*inner);
-    return std::nullopt;
+    if (!inner) return std::nullopt;
+    ValueView view = c.view(*inner);
+    view.head = "Unique" + view.head;
+    return view;
   }
   if (p == "kernel::types::ARef" || p == "kernel::sync::aref::ARef") {
     auto a = c.pointer(v);
-    if (!a) return FormatContext::read_error(v.address, 8);
+    if (!a) return leaf(FormatContext::read_error(v.address, 8));
     TypeId target = c.template_param(t, "T");
-    const Type* tt = c.resolved(target);
-    if (tt && path_is(*tt, "kernel::task::Task")) return "ARef(" + task_summary(c, *a) + ")";
-    return target ? "ARef(" + c.value({target, *a}) + ")" : fmt::format("ARef({:#x})", *a);
+    if (!target) return leaf(fmt::format("ARef({:#x})", *a));
+    return one_child("ARef", ValueShape::Tuple, "pointee", {target, *a});
   }
-  if (p == "kernel::task::Task") return task_summary(c, v.address);
+  if (p == "kernel::task::Task") return leaf(task_summary(c, v.address));
   if (p == "kernel::alloc::kvec::Vec") return kvec(c, v, t);
-  if (p == "kernel::str::CString") return cstring(c, v);
-  if (p == "kernel::error::Error") return error_value(c, v);
+  if (p == "kernel::str::CString") return leaf(cstring(c, v));
+  if (p == "kernel::error::Error") return leaf(error_value(c, v));
   if (p == "kernel::sync::lock::Lock") return lock(c, v, t);
   if (p == "kernel::list::List") return list(c, v, t);
-  if (p == "kernel::list::ListLinks") return "ListLinks";
+  if (p == "kernel::list::ListLinks") return leaf("ListLinks");
   if (p == "kernel::rbtree::RBTree") return rbtree(c, v, t);
-  if (p == "kernel::sync::condvar::CondVar") return "CondVar";
+  if (p == "kernel::sync::condvar::CondVar") return leaf("CondVar");
   if (p == "kernel::types::Opaque") {  // shown as the C type it wraps, from the C DWARF
     ValueRef inner = c.unwrap(v);
     const Type* it = c.resolved(inner.type);
     if (it)
-      if (auto twin = c_twin(c, *it)) return c.value({*twin, inner.address});
-    return c.value(inner);
+      if (auto twin = c_twin(c, *it)) return c.view({*twin, inner.address});
+    return c.view(inner);
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ValueView> view_kernel_type(FormatContext& c, const ValueRef& v, const Type& t) {
+  if (t.kind != TypeKind::Struct) return std::nullopt;
+  auto view = known(c, v, t);
+  if (view) view->special = true;
+  return view;
 }
 
 }  // namespace krdb

@@ -28,28 +28,29 @@ bool is_tuple_like(const Type& t) {
   return true;
 }
 
-// The fields of a struct value: `{ a: 1, b: 2 }`, `(1, 2)` for tuple structs; markers hidden.
-std::string fields(FormatContext& c, const ValueRef& v, const Type& t) {
-  std::vector<std::string> parts;
-  bool tuple = is_tuple_like(t);
+// The fields of a struct value: `Name { a: 1, b: 2 }`, `Name(1, 2)` for tuple structs; markers
+// hidden.
+ValueView fields(FormatContext& c, const ValueRef& v, const Type& t, std::string head) {
+  ValueView view;
+  view.head = std::move(head);
+  view.shape = is_tuple_like(t) ? ValueShape::Tuple : ValueShape::Fields;
   for (const Member& m : t.members) {
     const Type* mt = c.resolved(m.type);
     if (mt && mt->size == 0u) continue;  // PhantomData, PhantomPinned, ()
     if (mt && rust_path(*mt) == "kernel::list::ListLinks") continue;  // the list shows the links
-    std::string value = c.value({m.type, v.address + m.offset});
-    parts.push_back(tuple ? value : m.name + ": " + value);
+    view.children.push_back({m.name, {m.type, v.address + m.offset}});
   }
-  if (parts.empty()) return "";
-  std::string out = tuple ? "(" : " { ";
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
-  return out + (tuple ? ")" : " }");
+  view.total = view.children.size();
+  // A tuple struct with nothing to show is its name alone (unit variants: `None`, `Red`).
+  if (view.children.empty()) view.shape = ValueShape::Leaf;
+  return view;
 }
 
-std::string rust_enum(FormatContext& c, const ValueRef& v, const Type& t) {
+ValueView rust_enum(FormatContext& c, const ValueRef& v, const Type& t) {
   const VariantPart& part = *t.variant_part;
   uint64_t size = t.size.value_or(0);
   auto bytes = c.bytes(v.address, size);
-  if (!bytes) return FormatContext::read_error(v.address, size);
+  if (!bytes) return leaf(FormatContext::read_error(v.address, size));
   auto index = active_variant(part, *bytes);
   if (!index) {
     uint64_t discr = 0;
@@ -57,15 +58,15 @@ std::string rust_enum(FormatContext& c, const ValueRef& v, const Type& t) {
       auto d = c.uint_at(v.address + part.discriminant->offset, std::min<uint64_t>(part.discriminant_size, 8));
       discr = d.value_or(0);
     }
-    return fmt::format("<invalid discriminant {:#x}>", discr);
+    return leaf(fmt::format("<invalid discriminant {:#x}>", discr));
   }
   const Member& payload = part.variants[*index].member;
   const Type* vt = c.resolved(payload.type);
-  if (!vt) return "<error: variant type unreadable>";
+  if (!vt) return leaf("<error: variant type unreadable>");
   std::string name = last_component(vt->qualified.empty() ? vt->name : vt->qualified);
   if (name.empty()) name = payload.name;
   // Result<T, E>/Option<T> payloads are tuple variants: Ok(7), Some(…).
-  return name + fields(c, {payload.type, v.address + payload.offset}, *vt);
+  return fields(c, {payload.type, v.address + payload.offset}, *vt, name);
 }
 
 bool is_slice_ref(const Type& t) {
@@ -74,12 +75,12 @@ bool is_slice_ref(const Type& t) {
 }
 
 // &str, &[T], &CStr, &BStr: {data_ptr, length}.
-std::string slice(FormatContext& c, const ValueRef& v, const Type& t) {
+ValueView slice(FormatContext& c, const ValueRef& v, const Type& t) {
   auto ptr_m = c.member(v, "data_ptr");
   auto len_m = c.member(v, "length");
   auto ptr = c.uint_at(ptr_m->address, 8);
   auto len = c.uint_at(len_m->address, 8);
-  if (!ptr || !len) return FormatContext::read_error(v.address, 16);
+  if (!ptr || !len) return leaf(FormatContext::read_error(v.address, 16));
   std::string_view name = t.name;
   bool str = name == "&str" || name == "&mut str";
   bool cstr = name.ends_with("CStr");
@@ -88,74 +89,105 @@ std::string slice(FormatContext& c, const ValueRef& v, const Type& t) {
     uint64_t n = *len;
     if (cstr && n > 0) --n;  // CStr's length counts the NUL
     uint64_t shown = std::min(n, c.opt().max_string_bytes);
-    if (n > (1ull << 40)) return fmt::format("<invalid length {}>", *len);
+    if (n > (1ull << 40)) return leaf(fmt::format("<invalid length {}>", *len));
     auto b = c.bytes(*ptr, shown);
-    if (!b) return FormatContext::read_error(*ptr, shown);
-    return quoted({reinterpret_cast<const char*>(b->data()), b->size()}, n, bstr);
+    if (!b) return leaf(FormatContext::read_error(*ptr, shown));
+    return leaf(quoted({reinterpret_cast<const char*>(b->data()), b->size()}, n, bstr));
   }
   // &[T]: elements of the pointee type.
   TypeId element = 0;
   if (const Type* pt = c.resolved(ptr_m->type); pt && pt->kind == TypeKind::Pointer) element = pt->target;
   auto esize = c.size_of(element);
-  if (!esize || *esize == 0) return fmt::format("[… {} elements]", *len);
-  std::vector<std::string> items;
+  if (!esize || *esize == 0) return leaf(fmt::format("[… {} elements]", *len));
+  ValueView view;
+  view.shape = ValueShape::Sequence;
+  view.total = *len;
   for (uint64_t i = 0; i < *len && i < c.opt().max_children; ++i)
-    items.push_back(c.value({element, *ptr + i * *esize}));
-  return c.join(items, *len, "[", "]");
+    view.children.push_back({fmt::format("[{}]", i), {element, *ptr + i * *esize}});
+  return view;
 }
 
-}  // namespace
+ValueView boxed(FormatContext& c, const ValueRef& v, const Type& t, const std::string& path) {
+  auto a = c.pointer(v);
+  if (!a) return leaf(FormatContext::read_error(v.address, 8));
+  TypeId target = c.template_param(t, "T");
+  std::string label = "KBox";
+  if (TypeId at = c.template_param(t, "A")) {
+    std::string an = c.name_of(at);
+    if (an.ends_with("::Vmalloc")) label = "VBox";
+    else if (an.ends_with("::KVmalloc")) label = "KVBox";
+  }
+  if (path == "alloc::boxed::Box") label = "Box";
+  if (!target) return leaf(fmt::format("{}({:#x})", label, *a));
+  ValueView view;
+  view.head = label;
+  view.shape = ValueShape::Tuple;
+  view.children.push_back({"pointee", {target, *a}});
+  view.total = 1;
+  return view;
+}
 
-std::optional<std::string> format_rust_core(FormatContext& c, const ValueRef& v, const Type& t) {
-  if (t.language != Language::Rust) return std::nullopt;
-  if (t.kind != TypeKind::Struct && t.kind != TypeKind::Union) return std::nullopt;
+// Atomic<T> {v: UnsafeCell<AlignN<T>>}, AtomicX {v|p}.
+std::optional<ValueView> atomic(FormatContext& c, const ValueRef& v) {
+  for (std::string_view name : {"v", "p"})
+    if (auto m = c.member(v, name)) {
+      ValueRef inner = c.unwrap(*m);
+      const Type* it = c.resolved(inner.type);
+      if (it && it->kind == TypeKind::Pointer) {
+        auto a = c.uint_at(inner.address, 8);
+        return leaf(a ? fmt::format("AtomicPtr({:#x})", *a) : FormatContext::read_error(inner.address, 8));
+      }
+      ValueView view;
+      view.head = "Atomic";
+      view.shape = ValueShape::Tuple;
+      view.children.push_back({"value", inner});
+      view.total = 1;
+      return view;
+    }
+  return std::nullopt;
+}
+
+std::optional<ValueView> known(FormatContext& c, const ValueRef& v, const Type& t) {
   if (t.is_rust_enum()) return rust_enum(c, v, t);
   if (is_slice_ref(t)) return slice(c, v, t);
   std::string p = rust_path(t);
-  // Transparent wrappers: print what they hold.
-  ValueRef u = c.unwrap(v);
-  if (u.type != v.type || u.address != v.address) return c.value(u);
-  if (p == "core::marker::PhantomData" || p == "core::marker::PhantomPinned") return "PhantomData";
+  if (p == "core::marker::PhantomData" || p == "core::marker::PhantomPinned") return leaf("PhantomData");
   if (p == "core::ptr::non_null::NonNull" || p == "core::ptr::unique::Unique") {
     auto a = c.pointer(v);
-    return a ? fmt::format("{:#x}", *a) : FormatContext::read_error(v.address, 8);
+    return leaf(a ? fmt::format("{:#x}", *a) : FormatContext::read_error(v.address, 8));
   }
   if (p == "core::pin::Pin") {
     auto inner = c.member(v, "pointer");
     if (!inner) inner = c.member(v, "__pointer");  // field name of some rustc releases
-    if (inner) return "Pin(" + c.value(*inner) + ")";
-    return std::nullopt;
+    if (!inner) return std::nullopt;
+    ValueView view;
+    view.head = "Pin";
+    view.shape = ValueShape::Tuple;
+    view.children.push_back({"pointer", *inner});
+    view.total = 1;
+    return view;
   }
-  if (p == "kernel::alloc::kbox::Box" || p == "alloc::boxed::Box") {
-    auto a = c.pointer(v);
-    if (!a) return FormatContext::read_error(v.address, 8);
-    TypeId target = c.template_param(t, "T");
-    std::string alloc = "KBox";
-    if (TypeId at = c.template_param(t, "A")) {
-      std::string an = c.name_of(at);
-      if (an.ends_with("::Vmalloc")) alloc = "VBox";
-      else if (an.ends_with("::KVmalloc")) alloc = "KVBox";
-    }
-    if (p == "alloc::boxed::Box") alloc = "Box";
-    if (!target) return fmt::format("{}({:#x})", alloc, *a);
-    return fmt::format("{}({})", alloc, c.value({target, *a}));
-  }
-  if (p.starts_with("core::sync::atomic::")) {  // Atomic<T> {v: UnsafeCell<AlignN<T>>}, AtomicX {v|p}
-    for (std::string_view name : {"v", "p"})
-      if (auto m = c.member(v, name)) {
-        ValueRef inner = c.unwrap(*m);
-        const Type* it = c.resolved(inner.type);
-        if (it && it->kind == TypeKind::Pointer) {
-          auto a = c.uint_at(inner.address, 8);
-          return a ? fmt::format("AtomicPtr({:#x})", *a) : FormatContext::read_error(inner.address, 8);
-        }
-        return "Atomic(" + c.value(inner) + ")";
-      }
+  if (p == "kernel::alloc::kbox::Box" || p == "alloc::boxed::Box") return boxed(c, v, t, p);
+  if (p.starts_with("core::sync::atomic::")) return atomic(c, v);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ValueView> view_rust_core(FormatContext& c, const ValueRef& v, const Type& t) {
+  if (t.language != Language::Rust) return std::nullopt;
+  if (t.kind != TypeKind::Struct && t.kind != TypeKind::Union) return std::nullopt;
+  // Transparent wrappers: what they hold.
+  ValueRef u = c.unwrap(v);
+  if (u.type != v.type || u.address != v.address) return c.view(u);
+  if (auto view = known(c, v, t)) {
+    view->special = true;
+    return view;
   }
   // Plain Rust structs and tuples: Name { field: value, … } / Name(…) / (a, b).
   std::string name = last_component(t.qualified.empty() ? t.name : t.qualified);
   if (name.starts_with("(")) name.clear();  // a tuple type is named by its elements
-  return name + fields(c, v, t);
+  return fields(c, v, t, name);
 }
 
 }  // namespace krdb

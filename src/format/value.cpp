@@ -10,6 +10,11 @@
 
 namespace krdb {
 
+FormatOptions format_options(const Limits& limits) {
+  return {limits.format_children, limits.format_string_bytes, limits.format_depth, limits.format_nodes,
+          limits.format_value_bytes};
+}
+
 ValueFormatter::ValueFormatter(DebugInfo& debug_info, Memory& memory, uint64_t slide, FormatOptions options)
     : info_(debug_info), memory_(memory), slide_(slide), options_(options) {
   (void)info_.index_names();  // Rust paths of types (kernel::alloc::kvec::Vec…) come from it
@@ -18,6 +23,16 @@ ValueFormatter::ValueFormatter(DebugInfo& debug_info, Memory& memory, uint64_t s
 std::string ValueFormatter::format(const ValueRef& value) {
   FormatContext c{*this};
   return c.value(value);
+}
+
+ValueView ValueFormatter::view(const ValueRef& value) {
+  FormatContext c{*this};
+  return c.view(value);
+}
+
+std::string ValueFormatter::render(const ValueView& view) {
+  FormatContext c{*this, 1};  // as format() renders it: one level in
+  return c.render(view);
 }
 
 std::string ValueFormatter::type_name(TypeId type) { return krdb::type_name(info_, type, true); }
@@ -183,21 +198,48 @@ std::string rust_path(const Type& t) {
 
 bool path_is(const Type& t, std::string_view path) { return rust_path(t) == path; }
 
+ValueView leaf(std::string text) {
+  ValueView v;
+  v.head = std::move(text);
+  return v;
+}
+
+ValueView FormatContext::view(const ValueRef& in) {
+  ValueRef v = unwrap(in);  // transparent wrappers cost no nesting level
+  const Type* t = resolved(v.type);
+  if (!t) return leaf(fmt::format("<error: type {:#x} unreadable>", v.type));
+  if (auto k = view_kernel_type(*this, v, *t)) return *k;
+  if (auto r = view_rust_core(*this, v, *t)) return *r;
+  return leaf(format_c_or_plain(*this, v, *t));
+}
+
+std::string FormatContext::render(const ValueView& view) {
+  std::vector<std::string> items;
+  for (const ValueChild& child : view.children) {
+    std::string text = child.value.type ? value(child.value) : child.text;
+    if (view.shape == ValueShape::Fields) text = child.name + ": " + text;
+    if (view.shape == ValueShape::Map && child.value.type) text = child.name + ": " + text;
+    items.push_back(std::move(text));
+  }
+  std::string out = view.head;
+  switch (view.shape) {
+    case ValueShape::Leaf: break;
+    case ValueShape::Fields:
+      if (!items.empty()) out += join(items, view.total, " { ", " }");
+      break;
+    case ValueShape::Tuple: out += join(items, view.total, "(", ")"); break;
+    case ValueShape::Sequence: out += (out.empty() ? "" : " ") + join(items, view.total, "[", "]"); break;
+    case ValueShape::Map: out += (out.empty() ? "" : " ") + join(items, view.total, "{", "}"); break;
+    case ValueShape::Prefix: out += items.empty() ? "" : " " + items.front(); break;
+  }
+  if (!view.problem.empty()) out += " " + view.problem;
+  return out;
+}
+
 std::string FormatContext::value(const ValueRef& in) {
   if (depth >= opt().max_depth) return "{…}";
   ++depth;
-  std::string out;
-  ValueRef v = unwrap(in);  // transparent wrappers cost no nesting level
-  const Type* t = resolved(v.type);
-  if (!t) {
-    out = fmt::format("<error: type {:#x} unreadable>", v.type);
-  } else if (auto k = format_kernel_type(*this, v, *t)) {
-    out = *k;
-  } else if (auto r = format_rust_core(*this, v, *t)) {
-    out = *r;
-  } else {
-    out = format_c_or_plain(*this, v, *t);
-  }
+  std::string out = render(view(in));
   --depth;
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -27,6 +28,21 @@ Expected<std::string> Memory::read_cstring(uint64_t address, uint64_t max_bytes)
   return Error(ErrorKind::LimitHit,
                fmt::format("string longer than max_string_bytes={} (raise it with --limit)", max_bytes),
                fmt::format("string at {:#x}", address));
+}
+
+}  // namespace krdb
+
+namespace krdb {
+
+Expected<void> OverlayMemory::read(uint64_t address, std::span<uint8_t> out) {
+  if (address >= kOverlayBase && address - kOverlayBase < bytes_.size()) {
+    uint64_t offset = address - kOverlayBase;
+    if (out.size() > bytes_.size() - offset)
+      return Error(ErrorKind::Fault, "read past the end of a value held outside memory", fmt::format("{:#x}", address));
+    if (!out.empty()) std::memcpy(out.data(), bytes_.data() + offset, out.size());
+    return {};
+  }
+  return target_.read(address, out);
 }
 
 }  // namespace krdb

@@ -30,6 +30,12 @@ struct Limits {
   uint64_t max_section_bytes = 1ull << 31; // one decompressed ELF section (SHF_COMPRESSED debug info)
   uint64_t max_log_bytes = 1ull << 28;   // bytes of one console log read by triage (256 MiB)
   uint64_t max_log_reports = 1000;       // crash reports kept from one console log
+  // The formatter layer (format/value.h), what one printed value may show and read:
+  uint64_t format_children = 32;         // elements/entries/children shown per container
+  uint64_t format_string_bytes = 256;    // bytes shown per string
+  uint64_t format_depth = 8;             // nesting of values printed inside values
+  uint64_t format_nodes = 10000;         // list/tree nodes visited per structure
+  uint64_t format_value_bytes = 1 << 16; // bytes read for one value
 };
 
 struct LimitInfo {

@@ -131,7 +131,8 @@ class DebugInfo {
   void prefetch(std::span<const uint64_t> addresses);
 
   // Types (see type.h). find_type searches every CU by name: "task_struct", "struct list_head",
-  // a Rust path "kernel::sync::arc::ArcInner<…>" or its last component.
+  // a Rust path "kernel::sync::arc::ArcInner<…>" or its last component — also as LLDB spells
+  // a Rust generic ("Vec<unsigned char, …>" for rustc's "Vec<u8, …>", "> >").
   Expected<TypeId> find_type(const std::string& name);
   Expected<const Type*> type(TypeId id);
   // Follows typedefs and const/volatile to the underlying type.

@@ -49,6 +49,6 @@ std::vector<FrameVariableValue> frame_variables(ValueFormatter& formatter, const
 // DWARF covers the pc (a module without its .ko).
 Expected<std::vector<FrameVariableValue>> kernel_frame_variables(KernelProgram& program, KernelUnwinder& unwinder,
                                                                  const Backtrace& backtrace, FrameNumber number,
-                                                                 FormatOptions options = {});
+                                                                 FormatOptions options = format_options(default_limits()));
 
 }  // namespace krdb

@@ -22,18 +22,24 @@
 #include <vector>
 
 #include "krdb/base/error.h"
+#include "krdb/base/limits.h"
 #include "krdb/dwarf/debug_info.h"
 #include "krdb/target/memory.h"
 
 namespace krdb {
 
+// The caps of one print; their defaults are the format_* entries of Limits (base/limits.h), so
+// `--limit format_children=N` and LLDB's `krdb limits format_children=N` set them.
 struct FormatOptions {
-  uint64_t max_children = 32;        // elements/entries shown per container ("…" after)
-  uint64_t max_string_bytes = 256;   // bytes shown per string
-  uint64_t max_depth = 8;            // nesting of values printed inside values
-  uint64_t max_nodes = 10000;        // list/tree nodes visited per structure (cycle guard too)
-  uint64_t max_value_bytes = 1 << 16;  // bytes read for one value
+  uint64_t max_children = Limits{}.format_children;       // elements/entries shown per container
+  uint64_t max_string_bytes = Limits{}.format_string_bytes;  // bytes shown per string
+  uint64_t max_depth = Limits{}.format_depth;             // nesting of values printed inside values
+  uint64_t max_nodes = Limits{}.format_nodes;             // list/tree nodes visited (cycle guard too)
+  uint64_t max_value_bytes = Limits{}.format_value_bytes; // bytes read for one value
 };
+
+// The caps as `limits` sets them.
+FormatOptions format_options(const Limits& limits);
 
 // A typed value at a target address.
 struct ValueRef {
@@ -41,12 +47,46 @@ struct ValueRef {
   uint64_t address = 0;
 };
 
+// What a value shows, before it is printed: a head and the children under it. The one-line text
+// (`format`) renders it; LLDB's summaries are that text and its synthetic children are
+// `children`, so both front ends show the same thing.
+enum class ValueShape : uint8_t {
+  Leaf,      // text only: `head` ("-ENOMEM (-12)", "\"swapper/0\"", C values)
+  Fields,    // head { a: 1, b: 2 }          (Rust structs, struct-like enum variants)
+  Tuple,     // head(1, 2)                   (Some(…), KBox(…), ARef(…), tuple variants)
+  Sequence,  // head [1, 2, … (N more)]      (KVec, slices, List)
+  Map,       // head {k: v, …}               (RBTree: a child's name is its key's text)
+  Prefix,    // head child                   (Arc(refcount 2) data, Mutex(unlocked) data)
+};
+
+struct ValueChild {
+  ValueChild(std::string name_, ValueRef value_, std::string text_ = {})
+      : name(std::move(name_)), value(value_), text(std::move(text_)) {}
+  std::string name;  // field name ("__0", "level"), "[i]", "data", or a map key's text
+  ValueRef value;    // type 0: no typed value (the DWARF lacks the element type); see text
+  std::string text;  // what is shown when value.type is 0 (an address)
+};
+
+struct ValueView {
+  std::string head;
+  ValueShape shape = ValueShape::Leaf;
+  std::vector<ValueChild> children;  // shown: at most max_children
+  uint64_t total = 0;                // children the value has (≥ shown; more is said as "…")
+  std::string problem;               // corruption met on the walk ("<cycle at 0x…>"), or empty
+  bool special = false;              // a krdb formatter knows the type (not a plain struct/C value)
+};
+
 class ValueFormatter {
  public:
-  ValueFormatter(DebugInfo& debug_info, Memory& memory, uint64_t slide, FormatOptions options = {});
+  ValueFormatter(DebugInfo& debug_info, Memory& memory, uint64_t slide, FormatOptions options = format_options(default_limits()));
 
   // The whole value on one line.
   std::string format(const ValueRef& value);
+  // The value's head and children (transparent wrappers collapsed), for front ends that show
+  // children themselves (LLDB's variable views).
+  ValueView view(const ValueRef& value);
+  // A view on one line: format(v) == render(view(v)).
+  std::string render(const ValueView& view);
 
   // `krdb print` expressions: a global (C name or Rust path, e.g. rust_crashme::RUST_CRASHME_STATE),
   // then any of `.field`, `->field`, `[i]`, and a leading `*` (dereference: pointers, references,

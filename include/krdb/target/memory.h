@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 #include <string>
 #include <type_traits>
 
@@ -35,6 +36,22 @@ class Memory {
   // A NUL-terminated string of at most `max_bytes` bytes (without the NUL); longer strings are
   // cut and reported as LimitHit. Read in small chunks so a string near an unreadable page works.
   Expected<std::string> read_cstring(uint64_t address, uint64_t max_bytes);
+};
+
+// Target memory with one value's bytes placed at kOverlayBase: a value that is not in memory (a
+// register, a DWARF stack value, pieces, LLDB's computed values) is read by the formatters like
+// any other. kOverlayBase is non-canonical under 4- and 5-level paging, so no target address
+// collides with it.
+constexpr uint64_t kOverlayBase = 0x4b52'4442'0000'0000ull;  // "KRDB"
+
+class OverlayMemory : public Memory {
+ public:
+  OverlayMemory(Memory& target, std::vector<uint8_t> bytes) : target_(target), bytes_(std::move(bytes)) {}
+  Expected<void> read(uint64_t address, std::span<uint8_t> out) override;
+
+ private:
+  Memory& target_;
+  std::vector<uint8_t> bytes_;
 };
 
 }  // namespace krdb
