@@ -43,10 +43,17 @@ std::optional<std::pair<DebugInfo*, TypeId>> rust_type(const std::string& module
   return std::make_pair(*info, *id);
 }
 
-std::string type_module(lldb::SBType type, lldb::SBTarget target) {
-  std::string path = module_path(type.GetModule());
-  if (path.empty() && target.IsValid()) path = module_path(target.GetModuleAtIndex(0));
-  return path;
+// The type in the module that defines it: LLDB knows the module of a variable's type but hands
+// the recognizer a type without one; then each module of the target is asked (vmlinux first,
+// then the .ko files `krdb core open` placed).
+std::optional<std::pair<DebugInfo*, TypeId>> rust_type_in(lldb::SBTarget target, lldb::SBType type) {
+  std::string name = type.GetName() ? type.GetName() : "";
+  std::string module = module_path(type.GetModule());
+  if (!module.empty()) return rust_type(module, name);
+  if (!target.IsValid()) return std::nullopt;
+  for (uint32_t i = 0; i < target.GetNumModules(); ++i)
+    if (auto found = rust_type(module_path(target.GetModuleAtIndex(i)), name)) return found;
+  return std::nullopt;
 }
 
 // Where the formatters read a value: at its address when its bytes are there, else from its
@@ -66,8 +73,7 @@ void place(ValueSite& site, Memory& memory, uint64_t address, std::vector<uint8_
 }
 
 std::optional<ValueSite> site_of(lldb::SBValue value, Memory& memory) {
-  lldb::SBType type = value.GetType().GetUnqualifiedType();
-  auto found = rust_type(type_module(type, value.GetTarget()), type.GetName() ? type.GetName() : "");
+  auto found = rust_type_in(value.GetTarget(), value.GetType().GetUnqualifiedType());
   if (!found) return std::nullopt;
   ValueSite site{found->first, found->second, 0, {}};
   lldb::SBData data = value.GetData();
@@ -135,9 +141,16 @@ std::vector<uint8_t> bytes_of_hex(std::string_view hex) {
 // the children with, for each, the steps from the value's type to the child's type.
 nlohmann::json children_of(lldb::SBTarget target, const std::string& module, const std::string& type_name,
                            uint64_t address, std::string_view data_hex) {
-  auto found = rust_type(module, type_name);
-  if (!found) return {{"special", false}};
-  auto [info, type] = *found;
+  DebugInfo* info = nullptr;
+  TypeId type = 0;
+  auto take = [&](const std::string& path) {
+    if (auto found = rust_type(path, type_name)) std::tie(info, type) = *found;
+    return info != nullptr;
+  };
+  if (module.empty() || !take(module))
+    for (uint32_t i = 0; target.IsValid() && i < target.GetNumModules(); ++i)
+      if (take(module_path(target.GetModuleAtIndex(i)))) break;
+  if (!info) return {{"special", false}};
   LldbMemory target_memory(target);
   ValueSite site{info, type, 0, {}};
   place(site, target_memory, address, bytes_of_hex(data_hex));
@@ -216,10 +229,16 @@ std::string register_formatters(lldb::SBDebugger& debugger) {
 }  // namespace krdb::plugin
 
 // The shim's way in (ctypes): answers are JSON, valid until the next call on the same thread.
-extern "C" __attribute__((visibility("default"))) int krdb_lldb_is_rust(const char* module, const char* type_name) {
+extern "C" __attribute__((visibility("default"))) int krdb_lldb_is_rust(uint64_t debugger_id, uint32_t target_index,
+                                                                      const char* module, const char* type_name) {
   try {
     std::lock_guard<std::mutex> hold(krdb::plugin::format_lock());
-    return krdb::plugin::rust_type(module ? module : "", type_name ? type_name : "") ? 1 : 0;
+    std::string m = module ? module : "", name = type_name ? type_name : "";
+    if (!m.empty()) return krdb::plugin::rust_type(m, name) ? 1 : 0;
+    lldb::SBTarget target = lldb::SBDebugger::FindDebuggerWithID(int(debugger_id)).GetTargetAtIndex(target_index);
+    for (uint32_t i = 0; target.IsValid() && i < target.GetNumModules(); ++i)
+      if (krdb::plugin::rust_type(krdb::plugin::module_path(target.GetModuleAtIndex(i)), name)) return 1;
+    return 0;
   } catch (...) {
     return 0;
   }

@@ -17,18 +17,17 @@ _type_cache = {}   # (parent type name, path) -> lldb.SBType
 def attach(library_path):
     global _lib
     _lib = ctypes.CDLL(library_path)
-    _lib.krdb_lldb_is_rust.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    _lib.krdb_lldb_is_rust.argtypes = [ctypes.c_uint64, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_char_p]
     _lib.krdb_lldb_is_rust.restype = ctypes.c_int
     _lib.krdb_lldb_children.argtypes = [ctypes.c_uint64, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_char_p,
                                         ctypes.c_uint64, ctypes.c_char_p]
     _lib.krdb_lldb_children.restype = ctypes.c_char_p
 
 
-def _module_of(sbtype, target):
+def _module_of(sbtype):
+    """The type's module file, or "" when LLDB does not say (the C++ side then asks each module)."""
     spec = sbtype.GetModule().GetFileSpec()
-    if not spec.IsValid() and target and target.IsValid():
-        spec = target.GetModuleAtIndex(0).GetFileSpec()
-    return spec.fullpath or ""
+    return (spec.fullpath or "") if spec.IsValid() else ""
 
 
 def is_rust_type(sbtype, internal_dict):
@@ -36,12 +35,16 @@ def is_rust_type(sbtype, internal_dict):
     if _lib is None:
         return False
     name = sbtype.GetUnqualifiedType().GetName() or ""
-    # LLDB hands the recognizer a type without its module: the selected target's executable then.
-    target = lldb.debugger.GetSelectedTarget() if lldb.debugger else None
-    module = _module_of(sbtype, target)
-    key = (module, name)
+    # LLDB hands the recognizer a type without its module: the selected target's modules then.
+    debugger = lldb.debugger
+    target = debugger.GetSelectedTarget() if debugger else None
+    if target is None or not target.IsValid():
+        return False
+    module = _module_of(sbtype)
+    key = (target.GetExecutable().fullpath, target.GetNumModules(), module, name)
     if key not in _rust_types:
-        _rust_types[key] = bool(_lib.krdb_lldb_is_rust(module.encode(), name.encode()))
+        _rust_types[key] = bool(_lib.krdb_lldb_is_rust(debugger.GetID(), debugger.GetIndexOfTarget(target),
+                                                       module.encode(), name.encode()))
     return _rust_types[key]
 
 
@@ -130,7 +133,7 @@ class Children:
         data_hex = raw.hex()
         debugger = target.GetDebugger()
         reply = _lib.krdb_lldb_children(debugger.GetID(), debugger.GetIndexOfTarget(target),
-                                        _module_of(sbtype, target).encode(), (sbtype.GetName() or "").encode(),
+                                        _module_of(sbtype).encode(), (sbtype.GetName() or "").encode(),
                                         address, data_hex.encode())
         try:
             self.answer = json.loads(reply.decode("utf-8", "replace"))

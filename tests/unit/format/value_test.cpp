@@ -6,6 +6,7 @@
 
 #include "../support/corrupting_memory.h"
 #include "../support/test_data.h"
+#include "krdb/dwarf/type_path.h"
 #include "krdb/format/value.h"
 #include "krdb/kernel/program.h"
 
@@ -140,4 +141,96 @@ TEST_CASE("expressions: errors say what is wrong, and where", "[format][dump]") 
   bad("init_task[3]", ErrorKind::Usage, "not an array");
   bad("*init_task", ErrorKind::Usage, "not a pointer");
   bad("init_task ?", ErrorKind::Usage, "unexpected '?'");
+}
+
+// What LLDB's synthetic children show (format/value.h ValueView): the same walk as the one-line
+// text, with each child typed so a front end can type it too (dwarf/type_path.h).
+TEST_CASE("views: the children of kernel Rust values, typed and reachable from the parent's type",
+          "[format][dump]") {
+  FormatOptions o;
+  o.max_children = 3;
+  Fixture f(o);
+  DebugInfo& info = f.program->debug_info();
+  auto view_of = [&](const std::string& expr) {
+    auto v = f.formatter->evaluate(expr);
+    REQUIRE(v);
+    return std::make_pair(*v, f.formatter->view(*v));
+  };
+  SECTION("a KVec: its elements, capped, the total said, typed by the Vec's T") {
+    auto [v, view] = view_of(kState + "->big");
+    CHECK(view.special);
+    CHECK(view.shape == ValueShape::Sequence);
+    CHECK(view.head == "KVVec(len 8, capacity 8)");
+    CHECK(view.total == 8);
+    REQUIRE(view.children.size() == 3);
+    CHECK(view.children[2].name == "[2]");
+    CHECK(f.formatter->format(view.children[2].value) == "4");
+    auto path = type_path(info, v.type, view.children[0].value.type);
+    REQUIRE(path);
+    REQUIRE(path->size() == 1);
+    CHECK(path->front().kind == TypeStep::Kind::TemplateArg);
+    CHECK(path->front().index == 0);
+    CHECK(f.formatter->render(view) == f.formatter->format(v));
+  }
+  SECTION("Option<KBox<Payload>>: the active variant's field, through the variant") {
+    auto [v, view] = view_of(kState + "->payload");
+    CHECK(view.head == "Some");
+    CHECK(view.shape == ValueShape::Tuple);
+    REQUIRE(view.children.size() == 1);
+    CHECK(view.children[0].name == "__0");
+    auto path = type_path(info, v.type, view.children[0].value.type);
+    REQUIRE(path);
+    // Shortest paths: through a variant (Option's struct has no T of its own), then the variant
+    // struct's field or its T — both are LLDB types too.
+    REQUIRE(path->size() == 2);
+    CHECK(path->at(0).kind == TypeStep::Kind::Variant);
+  }
+  SECTION("an RBTree: entries named by their key, typed by V") {
+    auto [v, view] = view_of(kState + "->tree");
+    CHECK(view.shape == ValueShape::Map);
+    REQUIRE(view.children.size() == 3);
+    CHECK(view.children[1].name == "20");
+    CHECK(f.formatter->format(view.children[1].value) == "Green(7)");
+    CHECK(type_path(info, v.type, view.children[1].value.type));
+  }
+  SECTION("a List: entries by container_of, typed by the element; Arc and Mutex: their data") {
+    auto [list, lview] = view_of(kState + "->items");
+    REQUIRE(lview.children.size() == 3);
+    CHECK(f.formatter->format(lview.children[0].value) == "Item { value: 100, color: Red }");
+    CHECK(type_path(info, list.type, lview.children[0].value.type));
+    auto [arc, aview] = view_of(kState + "->shared");
+    CHECK(aview.shape == ValueShape::Prefix);
+    CHECK(aview.head == "Arc(refcount 2)");
+    REQUIRE(aview.children.size() == 1);
+    CHECK(aview.children[0].name == "data");
+    ValueView mutex = f.formatter->view(aview.children[0].value);
+    CHECK(mutex.head == "Mutex(locked by Task(pid 1, \"swapper/0\"))");
+    REQUIRE(mutex.children.size() == 1);
+    CHECK(f.formatter->view(mutex.children[0].value).head == "KVec(len 7, capacity 8)");
+  }
+  SECTION("plain structs and C values are not krdb's: LLDB shows them itself") {
+    CHECK_FALSE(view_of("init_task.comm").second.special);
+    auto [v, view] = view_of(kState + "->payload");
+    auto payload = f.formatter->view(f.formatter->view(view.children[0].value).children[0].value);
+    CHECK_FALSE(payload.special);
+    CHECK(payload.head == "Payload");
+  }
+}
+
+TEST_CASE("find_type takes LLDB's spelling of Rust generics", "[format][dump]") {
+  Fixture f;
+  DebugInfo& info = f.program->debug_info();
+  auto dwarf = info.find_type("kernel::alloc::kvec::Vec<u32, kernel::alloc::allocator::Kmalloc>");
+  REQUIRE(dwarf);
+  // LLDB rebuilds generic names from template arguments in C spelling, with "> >", and drops
+  // const generic arguments (List<Item, 0> is "List<rust_crashme::Item>").
+  auto lldb = info.find_type("kernel::alloc::kvec::Vec<unsigned int, kernel::alloc::allocator::Kmalloc>");
+  REQUIRE(lldb);
+  CHECK(*lldb == *dwarf);
+  CHECK(info.find_type("kernel::sync::arc::Arc<kernel::sync::lock::Lock<kernel::alloc::kvec::Vec<unsigned int, "
+                       "kernel::alloc::allocator::Kmalloc>, kernel::sync::lock::mutex::MutexBackend> >"));
+  auto list = info.find_type("kernel::list::List<rust_crashme::Item>");
+  REQUIRE(list);
+  CHECK(type_name(info, *list, true) == "kernel::list::List<rust_crashme::Item, 0>");
+  CHECK_FALSE(info.find_type("kernel::alloc::kvec::Vec<unsigned short, kernel::alloc::allocator::NoSuch>"));
 }
