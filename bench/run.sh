@@ -9,6 +9,8 @@
 #                        through the server vs drgn reading the dump
 #   bench/bt_peers.sh  — cold start to the first full trace vs drgn, gdb, lldb, crash
 #   bench/triage.sh    — krdb triage per log / per dump / batch vs decode_stacktrace.sh
+#   bench/formatters.sh — a 100k-element KVVec and a 10k-entry List in LLDB's variable view (live
+#                        QEMU): krdb's category vs stock LLDB vs rustc's formatters
 # bt_peers.sh and dump.sh print first-run (empty name-index cache) and later-run rows.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <mutex>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -159,13 +160,20 @@ nlohmann::json children_of(lldb::SBTarget target, const std::string& module, con
   ValueView view = formatter.view({type, site.address});
   if (!view.special) return {{"special", false}};
   nlohmann::json children = nlohmann::json::array();
+  // Children mostly share a type (a KVec's elements): one path search per type, not per child.
+  std::unordered_map<TypeId, std::pair<nlohmann::json, std::string>> typed;
   for (const ValueChild& child : view.children) {
     if (!child.value.type) continue;  // no DWARF type to show it with
-    auto steps = type_path(*info, type, child.value.type);
+    auto known = typed.find(child.value.type);
+    if (known == typed.end()) {
+      auto steps = type_path(*info, type, child.value.type);
+      known = typed.emplace(child.value.type, std::make_pair(steps ? path_json(*steps) : nlohmann::json(),
+                                                             formatter.type_name(child.value.type))).first;
+    }
     nlohmann::json c = {{"name", view.shape == ValueShape::Map ? "[" + child.name + "]" : child.name},
                         {"address", child.value.address}};
-    if (steps) c["path"] = path_json(*steps);
-    c["type"] = formatter.type_name(child.value.type);
+    if (!known->second.first.is_null()) c["path"] = known->second.first;
+    c["type"] = known->second.second;
     if (child.value.address - kOverlayBase < site.bytes.size()) {  // inside a value held outside memory
       auto t = info->strip_typedefs(child.value.type);
       uint64_t size = t && (*t)->size ? *(*t)->size : 8;

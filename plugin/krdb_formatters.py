@@ -90,7 +90,7 @@ def _replay(sbtype, path):
 def _child_type(valobj, child):
     parent = valobj.GetType().GetUnqualifiedType()
     path = child.get("path")
-    key = (parent.GetName(), json.dumps(path), child.get("type"))
+    key = (parent.GetName(), repr(path), child.get("type"))
     if key not in _type_cache:
         t = _replay(parent, path) if path is not None else None
         if t is None:  # no path from the parent: a type found by name (C types, base types)
