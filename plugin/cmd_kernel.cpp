@@ -29,18 +29,6 @@ namespace {
 constexpr const char* kTriageUsage =
     "krdb triage [--json|--markdown] [--no-stack] [--modules DIR] [--module [NAME=]PATH] [--no-system-modules]";
 
-// The slide LLDB applied to vmlinux (KASLR), from where _stext is loaded.
-uint64_t vmlinux_slide(lldb::SBTarget target, DebugInfo& info) {
-  const ElfSymbol* stext = info.elf().symbol_named("_stext");
-  if (!stext) return 0;
-  lldb::SBSymbolContextList list = target.FindSymbols("_stext");
-  for (uint32_t i = 0; i < list.GetSize(); ++i) {
-    uint64_t load = list.GetContextAtIndex(i).GetSymbol().GetStartAddress().GetLoadAddress(target);
-    if (load != LLDB_INVALID_ADDRESS) return load - stext->address;
-  }
-  return 0;
-}
-
 // Runs `body` with a KernelProgram over the selected target's live process.
 bool with_kernel(lldb::SBDebugger& debugger, lldb::SBCommandReturnObject& result,
                  const std::function<bool(KernelProgram&)>& body) {

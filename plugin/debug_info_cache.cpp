@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "krdb/elf/elf_file.h"
+
 namespace krdb::plugin {
 
 Expected<DebugInfo*> debug_info_for(const std::string& path) {
@@ -24,6 +26,17 @@ std::string module_path(lldb::SBModule module) {
   char buf[4096];
   if (!spec.IsValid() || spec.GetPath(buf, sizeof buf) == 0) return {};
   return buf;
+}
+
+uint64_t vmlinux_slide(lldb::SBTarget target, DebugInfo& info) {
+  const ElfSymbol* stext = info.elf().symbol_named("_stext");
+  if (!stext) return 0;
+  lldb::SBSymbolContextList list = target.FindSymbols("_stext");
+  for (uint32_t i = 0; i < list.GetSize(); ++i) {
+    uint64_t load = list.GetContextAtIndex(i).GetSymbol().GetStartAddress().GetLoadAddress(target);
+    if (load != LLDB_INVALID_ADDRESS) return load - stext->address;
+  }
+  return 0;
 }
 
 Expected<ResolvedAddress> resolve_load_address(lldb::SBTarget target, uint64_t load_address) {

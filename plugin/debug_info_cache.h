@@ -16,6 +16,10 @@ Expected<DebugInfo*> debug_info_for(const std::string& path);
 // The on-disk path of an LLDB module's file.
 std::string module_path(lldb::SBModule module);
 
+// The slide LLDB applied to a vmlinux (KASLR), from where its _stext is loaded; 0 for a file
+// without _stext (a .ko: its addresses are krdb's synthetic section addresses, not slid ones).
+uint64_t vmlinux_slide(lldb::SBTarget target, DebugInfo& info);
+
 // A load address of the target resolved to its module's DebugInfo and file address (KASLR and
 // module slides undone by LLDB's own section load list).
 struct ResolvedAddress {

@@ -99,7 +99,7 @@ bool rust_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBStrea
     auto site = site_of(value, target_memory);
     if (!site) return false;
     OverlayMemory memory(target_memory, site->bytes);
-    ValueFormatter formatter(*site->info, memory, 0);
+    ValueFormatter formatter(*site->info, memory, vmlinux_slide(value.GetTarget(), *site->info));
     ValueView view = formatter.view({site->type, site->address});
     if (!view.special) return false;  // a plain struct: LLDB's own {field = …} display
     std::string text = formatter.render(view);
@@ -156,7 +156,7 @@ nlohmann::json children_of(lldb::SBTarget target, const std::string& module, con
   ValueSite site{info, type, 0, {}};
   place(site, target_memory, address, bytes_of_hex(data_hex));
   OverlayMemory memory(target_memory, site.bytes);
-  ValueFormatter formatter(*info, memory, 0);
+  ValueFormatter formatter(*info, memory, vmlinux_slide(target, *info));
   ValueView view = formatter.view({type, site.address});
   if (!view.special) return {{"special", false}};
   nlohmann::json children = nlohmann::json::array();

@@ -87,8 +87,10 @@ ValueView kvec(FormatContext& c, const ValueRef& v, const Type& t) {
   auto esize = c.size_of(element);
   // A length beyond the capacity, or beyond what memory could hold, is corruption: say it
   // instead of walking it.
-  if ((cap && *len > cap) || *len > (1ull << 40) || (*base == 0 && *len > 0))
+  if ((cap && *len > cap) || *len > (1ull << 40))
     return leaf(fmt::format("{}(<invalid len {} (capacity {})> at {:#x})", label, *len, cap, *base));
+  if (*base == 0 && *len > 0)  // NonNull is never null: a dead or optimised-out slot
+    return leaf(fmt::format("{}(<null buffer with len {} (capacity {})>)", label, *len, cap));
   ValueView view;
   view.head = fmt::format("{}(len {}, capacity {})", label, *len, cap);
   if (!esize) return leaf(view.head);

@@ -4,10 +4,15 @@
 #include <fmt/format.h>
 
 #include "format_context.h"
+#include "krdb/demangle/demangle.h"
+#include "krdb/elf/elf_file.h"
 
 namespace krdb {
 
 namespace {
+
+// Vtable method slots tried for a symbol naming the concrete type of a &dyn.
+constexpr uint64_t kDynMethodSlots = 8;
 
 std::string last_component(std::string_view path) {
   // "core::option::Option<…>::Some" -> "Some": the last `::` outside angle brackets.
@@ -147,9 +152,54 @@ std::optional<ValueView> atomic(FormatContext& c, const ValueRef& v) {
   return std::nullopt;
 }
 
+bool is_dyn_ref(const Type& t) {
+  return (t.name.starts_with("&") || t.name.starts_with("*")) && t.name.find("dyn ") != std::string::npos &&
+         t.member("pointer") && t.member("vtable");
+}
+
+// "<kernel::error::Error as core::fmt::Debug>::fmt" -> "kernel::error::Error".
+std::optional<std::string> implementing_type(std::string_view method) {
+  if (!method.starts_with("<")) return std::nullopt;
+  int angle = 0;
+  for (size_t i = 1; i + 4 <= method.size(); ++i) {
+    if (method[i] == '<') ++angle;
+    else if (method[i] == '>') { if (angle-- == 0) return std::nullopt; }
+    else if (angle == 0 && method.substr(i, 4) == " as ") return std::string(method.substr(1, i - 1));
+  }
+  return std::nullopt;
+}
+
+// &dyn Trait {pointer, vtable}: the concrete type behind it, named by the vtable's methods
+// (`<T as Trait>::method` in the symbol table; slots 0-2 are drop_in_place, size and align), then
+// found in the DWARF. Without a match: the two addresses.
+ValueView dyn_ref(FormatContext& c, const ValueRef& v) {
+  auto data = c.uint_at(c.member(v, "pointer")->address, 8);
+  auto vtable = c.uint_at(c.member(v, "vtable")->address, 8);
+  if (!data || !vtable) return leaf(FormatContext::read_error(v.address, 16));
+  for (uint64_t slot = 3; slot < 3 + kDynMethodSlots; ++slot) {
+    auto method = c.uint_at(*vtable + 8 * slot, 8);
+    if (!method) break;
+    if (*method == 0) continue;
+    auto symbol = c.info().elf().symbol_at(*method - c.f.slide());
+    if (!symbol) continue;
+    auto concrete = implementing_type(demangle(symbol->symbol->name).text);
+    if (!concrete) continue;
+    auto id = c.info().find_type(*concrete);
+    if (!id) break;
+    ValueView view;
+    view.head = "&" + *concrete;
+    view.shape = ValueShape::Prefix;
+    view.children.push_back({"pointee", {*id, *data}});
+    view.total = 1;
+    return view;
+  }
+  return leaf(fmt::format("&dyn {:#x} (vtable {:#x})", *data, *vtable));
+}
+
 std::optional<ValueView> known(FormatContext& c, const ValueRef& v, const Type& t) {
   if (t.is_rust_enum()) return rust_enum(c, v, t);
   if (is_slice_ref(t)) return slice(c, v, t);
+  if (is_dyn_ref(t)) return dyn_ref(c, v);
   std::string p = rust_path(t);
   if (p == "core::marker::PhantomData" || p == "core::marker::PhantomPinned") return leaf("PhantomData");
   if (p == "core::ptr::non_null::NonNull" || p == "core::ptr::unique::Unique") {

@@ -267,6 +267,21 @@ struct ExprParser {
   }
 };
 
+// What `*v` and `v->` reach: the pointee of a pointer-like value; for Arc<T>, whose pointer is
+// to ArcInner<T>, the T inside it, as Rust's Deref gives.
+std::optional<ValueRef> deref(FormatContext& c, const ValueRef& v) {
+  auto to = c.pointer(v);
+  if (!to) return std::nullopt;
+  const Type* t = c.resolved(c.unwrap(v).type);
+  if (t && path_is(*t, "kernel::sync::arc::Arc"))
+    if (auto ptr = c.member(c.unwrap(v), "ptr"))
+      if (const Type* inner = c.resolved(c.pointee(*ptr)))
+        if (const Member* data = inner->member("data")) return ValueRef{data->type, *to + data->offset};
+  TypeId target = c.pointee(v);
+  if (!target) return std::nullopt;
+  return ValueRef{target, *to};
+}
+
 }  // namespace
 
 Expected<ValueRef> ValueFormatter::evaluate(const std::string& expression) {
@@ -302,9 +317,9 @@ Expected<ValueRef> ValueFormatter::evaluate(const std::string& expression) {
   for (p.spaces(); p.pos < expression.size(); p.spaces()) {
     if (p.eat(".") || p.eat("->")) {
       if (expression[p.pos - 1] == '>') {
-        auto to = c.pointer(v);
+        auto to = deref(c, v);
         if (!to) return Error(ErrorKind::Usage, "'->' on a value that is not a pointer", expression);
-        v = {c.pointee(v), *to};
+        v = *to;
       }
       std::string field = p.ident();
       ValueRef u = c.unwrap(v);
@@ -339,18 +354,9 @@ Expected<ValueRef> ValueFormatter::evaluate(const std::string& expression) {
     }
   }
   for (size_t i = 0; i < derefs; ++i) {
-    auto to = c.pointer(v);
+    auto to = deref(c, v);
     if (!to) return Error(ErrorKind::Usage, "'*' on a value that is not a pointer", expression);
-    TypeId target = c.pointee(v);
-    const Type* t = c.resolved(c.unwrap(v).type);
-    // Arc<T> points at ArcInner<T>: show the T, as Rust's Deref does.
-    if (t && path_is(*t, "kernel::sync::arc::Arc")) {
-      if (auto inner = c.resolved(c.pointee(*c.member(c.unwrap(v), "ptr")))) {
-        for (const Member& m : inner->members)
-          if (m.name == "data") { v = {m.type, *to + m.offset}; target = 0; break; }
-      }
-    }
-    if (target) v = {target, *to};
+    v = *to;
   }
   return v;
 }

@@ -97,6 +97,9 @@ TEST_CASE("frame variables of a module's Rust frames, typed by its .ko", "[forma
   // The array being sorted, caught mid-sort_r (source order 5, 3, 9, 1, 7).
   CHECK(init["local sorted"].starts_with("KVec(len 5, capacity 8) [Pair { key: "));
   CHECK(init["local sorted"].find("weight: -16") != std::string::npos);
+  // unwrap_failed's `error: &dyn Debug`: the concrete type named by the vtable's methods.
+  auto failed = c.frame("unwrap_failed");
+  CHECK(failed["param error"] == "&kernel::error::Error -ENOMEM (-12)");
 
   Crash without(kOrc, "module-kaslr.d31.kdump");  // no .ko: said, not guessed
   for (size_t n = 0; auto number = without.bt.frame_number(n); ++n) {

@@ -68,6 +68,9 @@ TEST_CASE("kernel Rust values of the sample, as its source wrote them", "[format
   CHECK(f.print(kState + "->colors[1]") == "Blue { level: 1, bright: true }");
   CHECK(f.print(kState + "->big") == "KVVec(len 8, capacity 8) [0, 1, 4, 9, 16, 25, 36, 49]");
   CHECK(f.print(kState + "->owner") == "ARef(Task(pid 1, \"swapper/0\"))");
+  // `->` through an Arc reaches the T in its ArcInner, as `*` does.
+  CHECK(f.print(kState + "->shared->data") == "KVec(len 7, capacity 8) [4096, 4097, 4098, 4099, 51, 102, 153]");
+  CHECK(f.print("*" + kState + "->shared") == f.print(kState + "->shared->data").insert(0, "Mutex(locked by Task(pid 1, \"swapper/0\")) "));
   // C values through the same layer.
   CHECK(f.print("init_task.comm") == "\"swapper/0\"");
   CHECK(f.print("init_uts_ns.name.release") == "\"6.12.117\"");
