@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cctype>
 #include <thread>
+#include <vector>
 
 #include "debug_info_impl.h"
 #include "name_scan.h"
@@ -185,10 +186,25 @@ Expected<void> DebugInfo::index_names() { return impl_->build_name_index(); }
 namespace {
 
 // A Rust type name in one spelling whatever wrote it. LLDB rebuilds the names of generic
-// structs from their template arguments ("Vec<unsigned char, …Kmalloc>", "Arc<… > >") while
-// rustc's DWARF says "Vec<u8, …Kmalloc>"; GDB does the like. Primitive names map to one token
-// per width and signedness (usize and u64 are the same, and so are their layouts), spaces go.
-std::string spelling_key(std::string_view name) {
+// structs from their template arguments while rustc's DWARF names them itself:
+//   rustc: Vec<u8, …Kmalloc>   Arc<Lock<…>>   Atomic<*mut State>   List<Item, 0>   Option<&u32>
+//   LLDB:  Vec<unsigned char, …Kmalloc>   Arc<Lock<…> >   Atomic<State *>   List<Item>   Option<unsigned int *>
+// so both map to one key: primitives by width and signedness (usize is u64: same layout),
+// thin pointers and references as "T*" (fat ones, &str, &[T], &dyn, stay structs), const
+// generic arguments dropped, spaces gone. Bounded by kMaxSpellingDepth nesting.
+constexpr int kMaxSpellingDepth = 32;
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+bool const_argument(std::string_view a) {
+  return !a.empty() && (std::isdigit(static_cast<unsigned char>(a[0])) || a[0] == '-' || a == "true" || a == "false");
+}
+
+std::string spelling_key(std::string_view name, int depth = 0) {
   static const std::pair<std::string_view, std::string_view> kPrimitives[] = {
       {"unsigned char", "u8"},        {"signed char", "i8"},     {"unsigned short", "u16"},
       {"short", "i16"},               {"unsigned int", "u32"},   {"int", "i32"},
@@ -197,33 +213,46 @@ std::string spelling_key(std::string_view name) {
       {"unsigned __int128", "u128"},  {"__int128", "i128"},      {"char32_t", "char"},
       {"float", "f32"},               {"double", "f64"},
   };
+  std::string_view s = trimmed(name);
+  if (depth > kMaxSpellingDepth) return std::string(s);
+  for (std::string_view p : {"*mut ", "*const ", "&mut "})
+    if (s.starts_with(p)) return spelling_key(s.substr(p.size()), depth + 1) + "*";
+  if (s.starts_with("&")) {
+    std::string_view r = trimmed(s.substr(1));
+    if (r.starts_with("str") || r.starts_with("[") || r.starts_with("dyn ")) return "&" + spelling_key(r, depth + 1);
+    return spelling_key(r, depth + 1) + "*";
+  }
+  if (s.ends_with("*") && !s.ends_with("(*)")) return spelling_key(s.substr(0, s.size() - 1), depth + 1) + "*";
+  for (const auto& [from, to] : kPrimitives)
+    if (s == from) return std::string(to);
   std::string out;
-  out.reserve(name.size());
-  size_t i = 0;
-  while (i < name.size()) {
-    size_t end = name.find_first_of("<>,()[];&*", i);
-    if (end == std::string_view::npos) end = name.size();
-    // One token between delimiters: trimmed, inner runs of spaces made one.
-    std::string token;
-    for (char ch : name.substr(i, end - i)) {
-      if (ch == ' ') { if (!token.empty() && token.back() != ' ') token += ' '; }
-      else token += ch;
+  for (size_t i = 0; i < s.size();) {
+    if (s[i] != '<') {
+      if (s[i] != ' ') out += s[i];
+      ++i;
+      continue;
     }
-    while (!token.empty() && token.back() == ' ') token.pop_back();
-    for (const auto& [from, to] : kPrimitives)
-      if (token == from) { token = to; break; }
-    // A const generic argument ("List<Item, 0>"): LLDB leaves it out of the names it rebuilds.
-    bool constant = !token.empty() && (std::isdigit(static_cast<unsigned char>(token[0])) || token[0] == '-' ||
-                                       token == "true" || token == "false");
-    if (constant && end < name.size() && (name[end] == '>' || name[end] == ',') && !out.empty() &&
-        (out.back() == ',' || out.back() == '<')) {
-      if (out.back() == ',') out.pop_back();            // "A, 0>" -> "A>"
-      else if (name[end] == ',') { i = end + 1; continue; }  // "<0, A>" -> "<A>"
-    } else {
-      for (char ch : token) if (ch != ' ') out += ch;
+    // One generic argument list: split at its own commas, each argument spelled the same way.
+    std::vector<std::string_view> args;
+    size_t j = i + 1, start = j;
+    for (int nest = 0; j < s.size(); ++j) {
+      char ch = s[j];
+      if (ch == '<' || ch == '(' || ch == '[') ++nest;
+      else if (ch == '>' && s[j - 1] == '-') continue;  // "fn() -> T"
+      else if (ch == '>' || ch == ')' || ch == ']') { if (nest-- == 0) break; }
+      else if (ch == ',' && nest == 0) { args.push_back(s.substr(start, j - start)); start = j + 1; }
     }
-    if (end < name.size()) out += name[end];
-    i = end + 1;
+    args.push_back(s.substr(start, j - start));
+    out += '<';
+    bool first = true;
+    for (std::string_view a : args) {
+      if (const_argument(trimmed(a))) continue;  // LLDB leaves const generics out
+      if (!first) out += ',';
+      first = false;
+      out += spelling_key(a, depth + 1);
+    }
+    out += '>';
+    i = j + 1;
   }
   return out;
 }

@@ -236,4 +236,8 @@ TEST_CASE("find_type takes LLDB's spelling of Rust generics", "[format][dump]") 
   REQUIRE(list);
   CHECK(type_name(info, *list, true) == "kernel::list::List<rust_crashme::Item, 0>");
   CHECK_FALSE(info.find_type("kernel::alloc::kvec::Vec<unsigned short, kernel::alloc::allocator::NoSuch>"));
+  // Thin pointers: rustc's "*mut T" is LLDB's "T *".
+  auto atomic = info.find_type("core::sync::atomic::Atomic<rust_crashme::CrashmeState *>");
+  REQUIRE(atomic);
+  CHECK(type_name(info, *atomic, true) == "core::sync::atomic::Atomic<*mut rust_crashme::CrashmeState>");
 }
