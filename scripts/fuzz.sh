@@ -2,13 +2,13 @@
 # Builds the libFuzzer targets with clang-19 (ASan+UBSan) into build-fuzz/ and runs each for
 # SECONDS (default 60), seeded from the committed corpora.
 # usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (KRDB_FUZZ_SEED=N: libFuzzer's -seed, for repeatable runs)
-#   targets: demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server location (default: all)
+#   targets: demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server location type_name (default: all)
 # kernel_walkers reads the unpacked ORC kit (build/tests/data/kernel-orc: run the test build first).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 shift || true
-if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server location); fi
+if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server location type_name); fi
 b=$top/build-fuzz
 CC=clang-19 CXX=clang++-19 cmake -S "$top" -B "$b" -DKRDB_BUILD_FUZZERS=ON -DKRDB_BUILD_PLUGIN=OFF \
   -DKRDB_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$b.configure.log" 2>&1 || { cat "$b.configure.log"; exit 1; }
@@ -75,6 +75,16 @@ seed_location() {  # the location kinds gcc and rustc emit: a register, fbreg, b
   printf '\xff\xff\x00\x10\x00\x00\x01\x40\x01\x00\x01\x56\x00\x00\x01\x00\x01\x91\x01\xf0\x08' > "$1/fbreg"
   printf '\xff\xff\x01\x10\x00\x00\x01\x40\x01\x00\x01\x9c\x00\x00\x01\x00\x04\x55\x00\x93\x01\x08\x77\x01\x10\x93\x01\x08\x10' > "$1/pieces"
 }
+seed_type_name() {  # Rust type names as rustc's DWARF and LLDB spell them
+  local i=0
+  for n in 'kernel::alloc::kvec::Vec<rust_crashme_ko::Pair, kernel::alloc::allocator::Kmalloc>' \
+           'kernel::alloc::kvec::Vec<unsigned char, kernel::alloc::allocator::Kmalloc>' \
+           'kernel::sync::arc::Arc<kernel::sync::lock::Lock<kernel::alloc::kvec::Vec<rust_crashme_ko::Pair, kernel::alloc::allocator::Kmalloc>, kernel::sync::lock::mutex::MutexBackend> >' \
+           'core::option::Option<&u32>' 'core::sync::atomic::Atomic<rust_crashme_ko::KoState *>' \
+           'kernel::list::List<rust_crashme_ko::Pair, 0>' 'core::marker::PhantomData<fn() -> u32>' '&[u8]' 'struct task_struct'; do
+    printf '%s' "$n" > "$1/n$((i++))"
+  done
+}
 seed_gdb_server() {  # what LLDB and GDB send when they connect (shared/docs/gdb-remote.md)
   local i=0
   for p in 'qSupported:xmlRegisters=i386,arm,mips,arc;multiprocess+' 'QStartNoAckMode' 'QThreadSuffixSupported' \
@@ -85,7 +95,7 @@ seed_gdb_server() {  # what LLDB and GDB send when they connect (shared/docs/gdb
 }
 export KRDB_FUZZ_DATA_FP=${KRDB_FUZZ_DATA_FP:-$top/build/tests/data/kernel-fp}
 export KRDB_FUZZ_DATA=${KRDB_FUZZ_DATA:-$top/build/tests/data/kernel-orc}
-declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000 [name_scan]=200000 [console_log]=65536 [user_core]=2000000 [kernel_walkers]=4096 [module_file]=200000 [gdb_server]=8192 [location]=4096)
+declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000 [name_scan]=200000 [console_log]=65536 [user_core]=2000000 [kernel_walkers]=4096 [module_file]=200000 [gdb_server]=8192 [location]=4096 [type_name]=1024)
 
 for t in "${targets[@]}"; do
   seeds=$b/seeds/$t; mkdir -p "$seeds" "$b/corpus/$t"

@@ -24,6 +24,7 @@ const std::vector<LimitInfo>& limit_table() {
       {"max_section_bytes", &Limits::max_section_bytes, "bytes of one decompressed ELF section"},
       {"max_log_bytes", &Limits::max_log_bytes, "bytes of one console log read by triage"},
       {"max_log_reports", &Limits::max_log_reports, "crash reports kept from one console log"},
+      {"max_reads", &Limits::max_reads, "target memory reads by one command, all walks together"},
       {"format_children", &Limits::format_children, "children shown per printed container (KVec, List, …)"},
       {"format_string_bytes", &Limits::format_string_bytes, "bytes shown per printed string"},
       {"format_depth", &Limits::format_depth, "nesting of printed values inside values"},

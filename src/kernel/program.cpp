@@ -20,7 +20,8 @@ Expected<std::unique_ptr<KernelProgram>> KernelProgram::open_dump(const std::str
   auto dump = Dump::open(core);
   if (!dump) return dump.error();
   p->dump_ = std::move(*dump);
-  p->memory_ = p->dump_.get();
+  p->budgeted_ = std::make_unique<BudgetedMemory>(*p->dump_, options.limits.max_reads);
+  p->memory_ = p->budgeted_.get();
   if (!options.force) {
     if (auto match = p->dump_->check_vmlinux(p->debug_info_->elf()); !match) return match.error();
   }
@@ -40,7 +41,11 @@ Expected<std::unique_ptr<KernelProgram>> KernelProgram::open_dump(const std::str
 
 KernelProgram::KernelProgram(DebugInfo& debug_info, Memory& memory, uint64_t kaslr_offset,
                              Limits limits)
-    : debug_info_(&debug_info), memory_(&memory), kaslr_offset_(kaslr_offset), limits_(limits) {}
+    : debug_info_(&debug_info),
+      budgeted_(std::make_unique<BudgetedMemory>(memory, limits.max_reads)),
+      memory_(budgeted_.get()),
+      kaslr_offset_(kaslr_offset),
+      limits_(limits) {}
 
 KernelProgram::~KernelProgram() = default;
 

@@ -34,6 +34,13 @@ Expected<std::string> Memory::read_cstring(uint64_t address, uint64_t max_bytes)
 
 namespace krdb {
 
+Expected<void> BudgetedMemory::read(uint64_t address, std::span<uint8_t> out) {
+  if (++reads_ > budget_)
+    return Error(ErrorKind::LimitHit, fmt::format("read budget of this command spent ({} reads, max_reads)", budget_),
+                 fmt::format("address {:#x}; raise it with --limit max_reads=N (LLDB: krdb limits max_reads=N)", address));
+  return target_.read(address, out);
+}
+
 Expected<void> OverlayMemory::read(uint64_t address, std::span<uint8_t> out) {
   if (address >= kOverlayBase && address - kOverlayBase < bytes_.size()) {
     uint64_t offset = address - kOverlayBase;

@@ -30,6 +30,7 @@ struct Limits {
   uint64_t max_section_bytes = 1ull << 31; // one decompressed ELF section (SHF_COMPRESSED debug info)
   uint64_t max_log_bytes = 1ull << 28;   // bytes of one console log read by triage (256 MiB)
   uint64_t max_log_reports = 1000;       // crash reports kept from one console log
+  uint64_t max_reads = 20000000;         // memory reads by one command (walks nested in walks)
   // The formatter layer (format/value.h), what one printed value may show and read:
   uint64_t format_children = 32;         // elements/entries/children shown per container
   uint64_t format_string_bytes = 256;    // bytes shown per string

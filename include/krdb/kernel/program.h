@@ -53,6 +53,8 @@ class KernelProgram {
   KernelProgram(DebugInfo& debug_info, Memory& memory, uint64_t kaslr_offset, Limits limits);
   ~KernelProgram();
 
+  // The kernel's memory, bounded by limits().max_reads for the life of this program (one
+  // command: the CLI runs one, the plugin makes a program per command).
   Memory& memory() { return *memory_; }
   DebugInfo& debug_info() { return *debug_info_; }
   Dump* dump() { return dump_.get(); }  // null for a live kernel
@@ -86,6 +88,7 @@ class KernelProgram {
   std::unique_ptr<DebugInfo> owned_debug_info_;
   std::unique_ptr<Dump> dump_;
   DebugInfo* debug_info_ = nullptr;
+  std::unique_ptr<BudgetedMemory> budgeted_;  // the dump's or the caller's memory, max_reads bound
   Memory* memory_ = nullptr;
   uint64_t kaslr_offset_ = 0;
   std::vector<Error> warnings_;

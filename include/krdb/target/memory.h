@@ -38,6 +38,21 @@ class Memory {
   Expected<std::string> read_cstring(uint64_t address, uint64_t max_bytes);
 };
 
+// Target memory with a budget: after `budget` reads every read fails with LimitHit, so walks
+// nested in walks (every task × every frame × every variable) end in bounded time, however the
+// memory is corrupted. One per command (KernelProgram holds it).
+class BudgetedMemory : public Memory {
+ public:
+  BudgetedMemory(Memory& target, uint64_t budget) : target_(target), budget_(budget) {}
+  Expected<void> read(uint64_t address, std::span<uint8_t> out) override;
+  uint64_t reads() const { return reads_; }
+
+ private:
+  Memory& target_;
+  uint64_t budget_;
+  uint64_t reads_ = 0;
+};
+
 // Target memory with one value's bytes placed at kOverlayBase: a value that is not in memory (a
 // register, a DWARF stack value, pieces, LLDB's computed values) is read by the formatters like
 // any other. kOverlayBase is non-canonical under 4- and 5-level paging, so no target address

@@ -142,3 +142,23 @@ TEST_CASE("bitfields: Field keeps DWARF's bit offset and size; read_field extrac
   }
   CHECK(levels.size() >= 3);  // notice, info, emerg/err at least: the bits really vary
 }
+
+TEST_CASE("the read budget of a command bounds every walk together, and says so", "[kernel][dump]") {
+  OpenOptions open;
+  open.limits.max_reads = 300;  // enough for some tasks, not for all 33 with their details
+  auto p = KernelProgram::open_dump(kData + "/kernel-fp/vmlinux", kData + "/kernel-fp/builtin-kaslr.d31.kdump", open);
+  REQUIRE(p);
+  TaskList list = list_tasks(**p);
+  bool said = list.truncated && list.truncated->message.find("read budget") != std::string::npos;
+  for (const auto& e : list.errors) said = said || e.message.find("read budget") != std::string::npos;
+  CHECK(said);
+  CHECK(list.tasks.size() < 33);
+  // Spent is spent: the next read of this program fails too, with the limit named.
+  auto r = (*p)->memory().read_u64((*p)->kaslr_offset() + 0xffffffff81000000ull);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().kind == ErrorKind::LimitHit);
+  CHECK(r.error().context.find("max_reads") != std::string::npos);
+  // The default budget does not get in the way of a whole command.
+  auto full = open_fp("builtin-kaslr.d31.kdump");
+  CHECK(list_tasks(*full).tasks.size() == 33);
+}
