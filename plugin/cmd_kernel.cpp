@@ -88,20 +88,7 @@ bool do_ps(lldb::SBDebugger& debugger, const std::vector<std::string>&,
   });
 }
 
-// The selected thread's registers at frame 0, by the names LLDB's x86-64 register sets use.
-RegisterSet thread_registers(lldb::SBThread thread) {
-  RegisterSet regs;
-  lldb::SBFrame frame = thread.GetFrameAtIndex(0);
-  for (unsigned i = 0; i < unsigned(Reg::count); ++i) {
-    std::string name(reg_name(Reg(i)));
-    lldb::SBValue v = frame.FindRegister(name.c_str());
-    if (!v.IsValid()) continue;
-    lldb::SBError error;
-    uint64_t value = v.GetValueAsUnsigned(error, 0);
-    if (error.Success()) regs.set(Reg(i), value);
-  }
-  return regs;
-}
+RegisterSet thread_registers(lldb::SBThread thread) { return frame_registers(thread.GetFrameAtIndex(0)); }
 
 // QEMU's gdbstub presents one thread per vCPU, in CPU order: thread i is CPU i.
 std::vector<RecordedCpu> cpu_records(lldb::SBProcess process) {

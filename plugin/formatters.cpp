@@ -13,7 +13,9 @@
 #include <nlohmann/json.hpp>
 
 #include "debug_info_cache.h"
+#include "krdb/dwarf/location.h"
 #include "krdb/dwarf/type_path.h"
+#include "krdb/format/frame_variables.h"
 #include "krdb/format/value.h"
 #include "lldb_memory.h"
 #include "plugin.h"
@@ -73,6 +75,64 @@ void place(ValueSite& site, Memory& memory, uint64_t address, std::vector<uint8_
   site.bytes = std::move(bytes);
 }
 
+// A frame's own variable (not a member or child of one): LLDB gives a member its parent's value
+// type, so the value must also be the whole of its expression path.
+bool is_frame_variable(lldb::SBValue value) {
+  auto kind = value.GetValueType();
+  if (kind != lldb::eValueTypeVariableLocal && kind != lldb::eValueTypeVariableArgument) return false;
+  if (!value.GetName() || !value.GetFrame().IsValid()) return false;
+  lldb::SBStream path;
+  return value.GetExpressionPath(path) && path.GetData() && std::string_view(path.GetData()) == value.GetName();
+}
+
+// A frame variable located by krdb's own DWARF location evaluator over LLDB's registers of that
+// frame: LLDB reads an optimised-out piece as zeros (an Option<u32> whose tag piece is empty
+// and whose payload is the constant 2 reads as None), krdb says it is optimised out.
+// nullopt: krdb does not find the variable at this pc (LLDB's bytes are used then).
+std::optional<Expected<ValueSite>> frame_variable_site(lldb::SBFrame frame, const std::string& name,
+                                                       const ValueSite& typed, Memory& memory) {
+  lldb::SBThread thread = frame.GetThread();
+  // LLDB lists the functions inlined at a pc as frames of their own, innermost first, sharing
+  // the concrete frame's pc and CFA: this frame's depth in that group is its index in krdb's
+  // inline chain.
+  uint32_t depth = 0, id = frame.GetFrameID();
+  while (depth < id) {
+    lldb::SBFrame inner = thread.GetFrameAtIndex(id - depth - 1);
+    if (inner.GetPC() != frame.GetPC() || inner.GetCFA() != frame.GetCFA()) break;
+    ++depth;
+  }
+  uint64_t lookup = id - depth == 0 ? frame.GetPC() : frame.GetPC() - 1;  // a return address: the call
+  auto place = resolve_load_address(frame.GetThread().GetProcess().GetTarget(), lookup);
+  if (!place || place->info != typed.info) return std::nullopt;
+  AddressInfo where = place->info->symbolize(place->file_address, {.variables = true});
+  if (depth >= where.frames.size()) return std::nullopt;
+  const FrameInfo& function = where.frames[depth];
+  const Variable* variable = nullptr;
+  for (const Variable& v : function.variables)  // outermost scope first: the innermost one wins
+    if (v.name == name) variable = &v;
+  if (!variable || !variable->type) return std::nullopt;
+  RegisterSet registers = frame_registers(frame);
+  FrameContext context;
+  context.pc = lookup;
+  context.slide = lookup - place->file_address;
+  context.registers = &registers;
+  context.cfa = frame.GetCFA();
+  context.frame_base = &function.frame_base;
+  context.memory = &memory;
+  auto t = place->info->strip_typedefs(variable->type);
+  uint64_t size = t && (*t)->size ? *(*t)->size : 8;
+  auto location = evaluate_location(variable->location, size, context);
+  if (!location) return Expected<ValueSite>(location.error());
+  ValueSite site{typed.info, variable->type, 0, {}};
+  if (location->in_memory()) {
+    site.address = *location->address;
+  } else {
+    site.address = kOverlayBase;
+    site.bytes = std::move(location->bytes);
+  }
+  return Expected<ValueSite>(std::move(site));
+}
+
 std::optional<ValueSite> site_of(lldb::SBValue value, Memory& memory) {
   auto found = rust_type_in(value.GetTarget(), value.GetType().GetUnqualifiedType());
   if (!found) return std::nullopt;
@@ -86,18 +146,27 @@ std::optional<ValueSite> site_of(lldb::SBValue value, Memory& memory) {
 }
 
 // Formatting runs under LLDB's formatter machinery, possibly on several threads; the DWARF
-// readers are not thread-safe.
-std::mutex& format_lock() {
-  static std::mutex lock;
+// readers are not thread-safe. Recursive: reading a frame's registers through the SB API formats
+// those register values, which asks the recognizer (krdb_lldb_is_rust) on the same thread.
+std::recursive_mutex& format_lock() {
+  static std::recursive_mutex lock;
   return lock;
 }
 
 bool rust_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBStream& stream) {
   try {
-    std::lock_guard<std::mutex> hold(format_lock());
+    std::lock_guard<std::recursive_mutex> hold(format_lock());
     LldbMemory target_memory(value.GetTarget());
     auto site = site_of(value, target_memory);
     if (!site) return false;
+    if (is_frame_variable(value))
+      if (auto own = frame_variable_site(value.GetFrame(), value.GetName(), *site, target_memory)) {
+        if (!*own) {
+          stream.Printf("%s", unavailable_text(own->error()).c_str());
+          return true;
+        }
+        site = std::move(**own);
+      }
     OverlayMemory memory(target_memory, site->bytes);
     ValueFormatter formatter(*site->info, memory, vmlinux_slide(value.GetTarget(), *site->info));
     ValueView view = formatter.view({site->type, site->address});
@@ -141,7 +210,8 @@ std::vector<uint8_t> bytes_of_hex(std::string_view hex) {
 // What the shim shows under a value: {"special": false} for a type LLDB shows natively, else
 // the children with, for each, the steps from the value's type to the child's type.
 nlohmann::json children_of(lldb::SBTarget target, const std::string& module, const std::string& type_name,
-                           uint64_t address, std::string_view data_hex) {
+                           uint64_t address, std::string_view data_hex, lldb::SBFrame frame,
+                           const std::string& variable) {
   DebugInfo* info = nullptr;
   TypeId type = 0;
   auto take = [&](const std::string& path) {
@@ -155,6 +225,11 @@ nlohmann::json children_of(lldb::SBTarget target, const std::string& module, con
   LldbMemory target_memory(target);
   ValueSite site{info, type, 0, {}};
   place(site, target_memory, address, bytes_of_hex(data_hex));
+  if (frame.IsValid() && !variable.empty())
+    if (auto own = frame_variable_site(frame, variable, site, target_memory)) {
+      if (!*own) return {{"special", true}, {"children", nlohmann::json::array()}, {"total", 0}};
+      site = std::move(**own);
+    }
   OverlayMemory memory(target_memory, site.bytes);
   ValueFormatter formatter(*info, memory, vmlinux_slide(target, *info));
   ValueView view = formatter.view({type, site.address});
@@ -240,7 +315,7 @@ std::string register_formatters(lldb::SBDebugger& debugger) {
 extern "C" __attribute__((visibility("default"))) int krdb_lldb_is_rust(uint64_t debugger_id, uint32_t target_index,
                                                                       const char* module, const char* type_name) {
   try {
-    std::lock_guard<std::mutex> hold(krdb::plugin::format_lock());
+    std::lock_guard<std::recursive_mutex> hold(krdb::plugin::format_lock());
     std::string m = module ? module : "", name = type_name ? type_name : "";
     if (!m.empty()) return krdb::plugin::rust_type(m, name) ? 1 : 0;
     lldb::SBTarget target = lldb::SBDebugger::FindDebuggerWithID(int(debugger_id)).GetTargetAtIndex(target_index);
@@ -252,16 +327,20 @@ extern "C" __attribute__((visibility("default"))) int krdb_lldb_is_rust(uint64_t
   }
 }
 
+// frame_id and variable name a frame's own variable (thread_index_id 0: not one).
 extern "C" __attribute__((visibility("default"))) const char* krdb_lldb_children(
     uint64_t debugger_id, uint32_t target_index, const char* module, const char* type_name, uint64_t address,
-    const char* data_hex) {
+    const char* data_hex, uint32_t thread_index_id, uint32_t frame_id, const char* variable) {
   std::string& out = krdb::plugin::answer_buffer();
   try {
-    std::lock_guard<std::mutex> hold(krdb::plugin::format_lock());
+    std::lock_guard<std::recursive_mutex> hold(krdb::plugin::format_lock());
     lldb::SBDebugger debugger = lldb::SBDebugger::FindDebuggerWithID(int(debugger_id));
     lldb::SBTarget target = debugger.GetTargetAtIndex(target_index);
+    lldb::SBFrame frame;
+    if (thread_index_id)
+      frame = target.GetProcess().GetThreadByIndexID(thread_index_id).GetFrameAtIndex(frame_id);
     out = krdb::plugin::children_of(target, module ? module : "", type_name ? type_name : "", address,
-                                    data_hex ? data_hex : "")
+                                    data_hex ? data_hex : "", frame, variable ? variable : "")
               .dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
   } catch (const std::exception& e) {
     out = nlohmann::json{{"special", false}, {"error", e.what()}}.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);

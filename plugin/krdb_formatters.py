@@ -20,7 +20,8 @@ def attach(library_path):
     _lib.krdb_lldb_is_rust.argtypes = [ctypes.c_uint64, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_char_p]
     _lib.krdb_lldb_is_rust.restype = ctypes.c_int
     _lib.krdb_lldb_children.argtypes = [ctypes.c_uint64, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_char_p,
-                                        ctypes.c_uint64, ctypes.c_char_p]
+                                        ctypes.c_uint64, ctypes.c_char_p, ctypes.c_uint32, ctypes.c_uint32,
+                                        ctypes.c_char_p]
     _lib.krdb_lldb_children.restype = ctypes.c_char_p
 
 
@@ -131,10 +132,19 @@ class Children:
         if error.Fail():
             raw = b""
         data_hex = raw.hex()
+        # A frame's own variable (not a member of one): the C++ side locates it itself.
+        thread_id, frame_id, variable = 0, 0, ""
+        if v.GetValueType() in (lldb.eValueTypeVariableLocal, lldb.eValueTypeVariableArgument) and \
+                v.GetFrame().IsValid():
+            path = lldb.SBStream()
+            if v.GetExpressionPath(path) and path.GetData() == v.GetName():
+                thread_id = v.GetFrame().GetThread().GetIndexID()
+                frame_id = v.GetFrame().GetFrameID()
+                variable = v.GetName()
         debugger = target.GetDebugger()
         reply = _lib.krdb_lldb_children(debugger.GetID(), debugger.GetIndexOfTarget(target),
                                         _module_of(sbtype).encode(), (sbtype.GetName() or "").encode(),
-                                        address, data_hex.encode())
+                                        address, data_hex.encode(), thread_id, frame_id, variable.encode())
         try:
             self.answer = json.loads(reply.decode("utf-8", "replace"))
         except ValueError:

@@ -21,4 +21,17 @@ Expected<void> LldbMemory::read(uint64_t address, std::span<uint8_t> out) {
   return {};
 }
 
+RegisterSet frame_registers(lldb::SBFrame frame) {
+  RegisterSet regs;
+  for (unsigned i = 0; i < unsigned(Reg::count); ++i) {
+    std::string name(reg_name(Reg(i)));
+    lldb::SBValue v = frame.FindRegister(name.c_str());
+    if (!v.IsValid()) continue;
+    lldb::SBError error;
+    uint64_t value = v.GetValueAsUnsigned(error, 0);
+    if (error.Success()) regs.set(Reg(i), value);
+  }
+  return regs;
+}
+
 }  // namespace krdb::plugin

@@ -20,6 +20,11 @@ uint64_t value_size(DebugInfo& info, TypeId type) {
 
 }  // namespace
 
+std::string unavailable_text(const Error& error) {
+  bool optimised = error.message.find("optimised out") != std::string::npos;
+  return optimised ? "<optimised out>" : "<unavailable: " + error.message + ">";
+}
+
 FrameContext frame_context(const Backtrace& backtrace, size_t physical_index, uint64_t slide, Memory& memory) {
   FrameContext c;
   const Frame& f = backtrace.frames.at(physical_index);
@@ -49,8 +54,7 @@ std::vector<FrameVariableValue> frame_variables(ValueFormatter& formatter, const
     uint64_t size = v.type ? value_size(formatter.debug_info(), v.type) : 8;
     auto where = evaluate_location(v.location, size, c);
     if (!where) {
-      bool optimised = where.error().message.find("optimised out") != std::string::npos;
-      value.text = optimised ? "<optimised out>" : "<unavailable: " + where.error().message + ">";
+      value.text = unavailable_text(where.error());
     } else if (!v.type) {
       value.text = "<no type in DWARF>";
     } else if (where->in_memory()) {

@@ -34,6 +34,10 @@ struct FrameVariableValue {
   std::optional<uint64_t> address;   // where the value lives in target memory, if it does
 };
 
+// What a variable whose location could not be evaluated shows: "<optimised out>" (no location
+// for this pc, or a piece of it empty), else "<unavailable: why>".
+std::string unavailable_text(const Error& error);
+
 // The context a frame's locations are evaluated in: its lookup pc, registers, and CFA (the next
 // outer frame's sp, unless that frame was reached through an exception frame).
 FrameContext frame_context(const Backtrace& backtrace, size_t physical_index, uint64_t slide, Memory& memory);
