@@ -322,8 +322,11 @@ Expected<RegisterSet> KernelUnwinder::pt_regs_registers(uint64_t address) {
 }
 
 Expected<KernelBacktrace> KernelUnwinder::from_task(const TaskInfo& task) {
-  auto regs = switch_frame_registers(state_->program, task.saved_sp);
-  if (!regs) return regs.error().within(fmt::format("switch frame of pid {} at {:#x}", task.pid, task.saved_sp));
+  if (!task.saved_sp)
+    return Error(ErrorKind::Fault, fmt::format("thread.sp of pid {} unreadable: no switch frame to unwind from", task.pid),
+                 fmt::format("task_struct at {:#x}", task.address));
+  auto regs = switch_frame_registers(state_->program, *task.saved_sp);
+  if (!regs) return regs.error().within(fmt::format("switch frame of pid {} at {:#x}", task.pid, *task.saved_sp));
   KernelBacktrace bt = from_registers(*regs, false);
   if (!bt.frames.empty()) bt.frames.front().method = "switch frame";
   return bt;

@@ -230,8 +230,11 @@ Expected<TaskRegisters> task_registers(KernelProgram& p, const KernelCpus& cpus,
     if (!regs) return regs.error().within(fmt::format("pid {} ({}) running on CPU {}", task.pid, task.comm, cpu.cpu));
     return TaskRegisters{*regs, true, cpu.cpu};
   }
-  auto regs = switch_frame_registers(p, task.saved_sp);
-  if (!regs) return regs.error().within(fmt::format("switch frame of pid {} at {:#x}", task.pid, task.saved_sp));
+  if (!task.saved_sp)
+    return Error(ErrorKind::Fault, fmt::format("thread.sp of pid {} unreadable: no switch frame to unwind from", task.pid),
+                 fmt::format("task_struct at {:#x}", task.address));
+  auto regs = switch_frame_registers(p, *task.saved_sp);
+  if (!regs) return regs.error().within(fmt::format("switch frame of pid {} at {:#x}", task.pid, *task.saved_sp));
   return TaskRegisters{*regs, false, std::nullopt};
 }
 

@@ -53,10 +53,14 @@ Expected<TaskInfo> read_task(KernelProgram& p, uint64_t task) {
   auto cpu = p.read_field(task, "task_struct", "cpu");
   if (!cpu) cpu = p.read_field(task, "task_struct", "thread_info.cpu");
   if (cpu) t.cpu = int64_t(*cpu);
-  if (auto parent = p.read_field(task, "task_struct", "real_parent"); parent && *parent)
-    t.ppid = read_signed(p, *parent, "task_struct", "pid").value_or(0);
-  t.stack = p.read_field(task, "task_struct", "stack").value_or(0);
-  t.saved_sp = p.read_field(task, "task_struct", "thread.sp").value_or(0);
+  // Unreadable is unknown, never 0: ps prints '?', JSON null, the unwinder says why it stops.
+  if (auto parent = p.read_field(task, "task_struct", "real_parent"); parent && *parent) {
+    if (auto ppid = read_signed(p, *parent, "task_struct", "pid")) t.ppid = *ppid;
+  } else if (parent) {
+    t.ppid = 0;  // no parent recorded (as the kernel has it)
+  }
+  if (auto stack = p.read_field(task, "task_struct", "stack")) t.stack = *stack;
+  if (auto sp = p.read_field(task, "task_struct", "thread.sp")) t.saved_sp = *sp;
   return t;
 }
 

@@ -16,14 +16,15 @@ namespace krdb {
 
 struct TaskInfo {
   uint64_t address = 0;  // struct task_struct *
-  int64_t pid = 0, tgid = 0, ppid = 0;
+  int64_t pid = 0, tgid = 0;
+  std::optional<int64_t> ppid;  // real_parent's pid; unknown when either is unreadable
   std::string comm;
   char state = '?';      // as the kernel's task_state_to_char: R S D T t X Z P I; '?' if unreadable
   uint64_t state_bits = 0;
   std::optional<int64_t> cpu;  // the CPU it last ran on (thread_info.cpu or task_struct.cpu)
   bool on_cpu = false;         // running on its CPU at the crash (rq->curr)
-  uint64_t stack = 0;          // task_struct.stack: base of its kernel stack
-  uint64_t saved_sp = 0;       // thread.sp: where __switch_to_asm left its frame
+  std::optional<uint64_t> stack;     // task_struct.stack: base of its kernel stack (unknown: unreadable)
+  std::optional<uint64_t> saved_sp;  // thread.sp: where __switch_to_asm left its frame (same)
 };
 
 struct TaskList {

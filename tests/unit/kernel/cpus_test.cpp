@@ -101,12 +101,12 @@ TEST_CASE("cpus: a running task starts from its CPU, a sleeping one from its who
   const Reg order[] = {Reg::r15, Reg::r14, Reg::r13, Reg::r12, Reg::rbx, Reg::rbp, Reg::rip};
   for (size_t i = 0; i < 7; ++i) {
     INFO(reg_name(order[i]));
-    auto word = p->memory().read_u64(sleeping->saved_sp + 8 * i);
+    auto word = p->memory().read_u64(*sleeping->saved_sp + 8 * i);
     REQUIRE(word);
     REQUIRE(s->registers.has(order[i]));
     CHECK(*s->registers.get(order[i]) == *word);
   }
-  CHECK(s->registers.sp() == sleeping->saved_sp + 7 * 8);
+  CHECK(s->registers.sp() == *sleeping->saved_sp + 7 * 8);
   KernelUnwinder unwinder(*p);
   auto bt = unwinder.from_task(*sleeping);
   REQUIRE(bt);

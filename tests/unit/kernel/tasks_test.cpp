@@ -9,6 +9,9 @@
 #include "krdb/kernel/modules.h"
 #include "krdb/kernel/printk.h"
 #include "krdb/kernel/tasks.h"
+#include "krdb/report/kernel_report.h"
+
+#include <fmt/format.h>
 
 using namespace krdb;
 using krdb::test::CorruptingMemory;
@@ -161,4 +164,30 @@ TEST_CASE("the read budget of a command bounds every walk together, and says so"
   // The default budget does not get in the way of a whole command.
   auto full = open_fp("builtin-kaslr.d31.kdump");
   CHECK(list_tasks(*full).tasks.size() == 33);
+}
+
+TEST_CASE("fields that cannot be read are unknown, not 0: ppid, stack, saved_sp", "[kernel][dump]") {
+  auto p = open_fp("builtin-kaslr.d31.kdump");
+  TaskList good = list_tasks(*p);
+  REQUIRE(good.tasks.size() > 10);
+  const TaskInfo& victim = good.tasks[9];
+  REQUIRE(victim.ppid);
+  REQUIRE(victim.saved_sp);
+  auto parent = p->field("task_struct", "real_parent");
+  auto sp = p->field("task_struct", "thread.sp");
+  REQUIRE(parent);
+  REQUIRE(sp);
+  CorruptingMemory memory(*p->dump());
+  memory.patch(victim.address + parent->offset, 0xdead000000000000ull, 8);  // a parent nobody can read
+  memory.fault(victim.address + sp->offset, 8);
+  KernelProgram corrupt(p->debug_info(), memory, p->kaslr_offset(), p->limits());
+  auto task = read_task(corrupt, victim.address);
+  REQUIRE(task);
+  CHECK(task->pid == victim.pid);
+  CHECK_FALSE(task->ppid);
+  CHECK_FALSE(task->saved_sp);
+  TaskList list;
+  list.tasks.push_back(*task);
+  CHECK(format_tasks(list).find(fmt::format("{:>5} {:>6}", victim.pid, "?")) != std::string::npos);
+  CHECK(tasks_to_json(list)["tasks"][0]["ppid"].is_null());
 }
