@@ -47,14 +47,13 @@ std::optional<std::pair<DebugInfo*, TypeId>> rust_type(const std::string& module
 }
 
 // The type in the module that defines it: LLDB knows the module of a variable's type but hands
-// the recognizer a type without one; then each module of the target is asked (vmlinux first,
-// then the .ko files `krdb core open` placed).
-std::optional<std::pair<DebugInfo*, TypeId>> rust_type_in(lldb::SBTarget target, lldb::SBType type) {
-  std::string name = type.GetName() ? type.GetName() : "";
-  std::string module = module_path(type.GetModule());
-  if (!module.empty()) return rust_type(module, name);
-  if (!target.IsValid()) return std::nullopt;
-  for (uint32_t i = 0; i < target.GetNumModules(); ++i)
+// the recognizer (and the shim) a type without one; then each module of the target is asked
+// (vmlinux first, then the .ko files `krdb core open` placed).
+std::optional<std::pair<DebugInfo*, TypeId>> rust_type_in(lldb::SBTarget target, const std::string& module,
+                                                          const std::string& name) {
+  if (!module.empty())
+    if (auto found = rust_type(module, name)) return found;
+  for (uint32_t i = 0; target.IsValid() && i < target.GetNumModules(); ++i)
     if (auto found = rust_type(module_path(target.GetModuleAtIndex(i)), name)) return found;
   return std::nullopt;
 }
@@ -134,7 +133,8 @@ std::optional<Expected<ValueSite>> frame_variable_site(lldb::SBFrame frame, cons
 }
 
 std::optional<ValueSite> site_of(lldb::SBValue value, Memory& memory) {
-  auto found = rust_type_in(value.GetTarget(), value.GetType().GetUnqualifiedType());
+  lldb::SBType type = value.GetType().GetUnqualifiedType();
+  auto found = rust_type_in(value.GetTarget(), module_path(type.GetModule()), type.GetName() ? type.GetName() : "");
   if (!found) return std::nullopt;
   ValueSite site{found->first, found->second, 0, {}};
   lldb::SBData data = value.GetData();
@@ -212,16 +212,9 @@ std::vector<uint8_t> bytes_of_hex(std::string_view hex) {
 nlohmann::json children_of(lldb::SBTarget target, const std::string& module, const std::string& type_name,
                            uint64_t address, std::string_view data_hex, lldb::SBFrame frame,
                            const std::string& variable) {
-  DebugInfo* info = nullptr;
-  TypeId type = 0;
-  auto take = [&](const std::string& path) {
-    if (auto found = rust_type(path, type_name)) std::tie(info, type) = *found;
-    return info != nullptr;
-  };
-  if (module.empty() || !take(module))
-    for (uint32_t i = 0; target.IsValid() && i < target.GetNumModules(); ++i)
-      if (take(module_path(target.GetModuleAtIndex(i)))) break;
-  if (!info) return {{"special", false}};
+  auto found = rust_type_in(target, module, type_name);
+  if (!found) return {{"special", false}};
+  auto [info, type] = *found;
   LldbMemory target_memory(target);
   ValueSite site{info, type, 0, {}};
   place(site, target_memory, address, bytes_of_hex(data_hex));
@@ -316,12 +309,8 @@ extern "C" __attribute__((visibility("default"))) int krdb_lldb_is_rust(uint64_t
                                                                       const char* module, const char* type_name) {
   try {
     std::lock_guard<std::recursive_mutex> hold(krdb::plugin::format_lock());
-    std::string m = module ? module : "", name = type_name ? type_name : "";
-    if (!m.empty()) return krdb::plugin::rust_type(m, name) ? 1 : 0;
     lldb::SBTarget target = lldb::SBDebugger::FindDebuggerWithID(int(debugger_id)).GetTargetAtIndex(target_index);
-    for (uint32_t i = 0; target.IsValid() && i < target.GetNumModules(); ++i)
-      if (krdb::plugin::rust_type(krdb::plugin::module_path(target.GetModuleAtIndex(i)), name)) return 1;
-    return 0;
+    return krdb::plugin::rust_type_in(target, module ? module : "", type_name ? type_name : "") ? 1 : 0;
   } catch (...) {
     return 0;
   }
