@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang-19 (ASan+UBSan) into build-fuzz/ and runs each for
-# SECONDS (default 60), seeded from the committed corpora.
+# Builds the libFuzzer targets in the sanitizer tree (scripts/build-san.sh: clang-19, ASan+UBSan,
+# build-san/) and runs each for SECONDS (default 60), seeded from the committed corpora.
 # usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (KRDB_FUZZ_SEED=N: libFuzzer's -seed, for repeatable runs)
 #   targets: demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server location type_name (default: all)
 # kernel_walkers reads the unpacked ORC kit (build/tests/data/kernel-orc: run the test build first).
@@ -9,10 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 shift || true
 if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server location type_name); fi
-b=$top/build-fuzz
-CC=clang-19 CXX=clang++-19 cmake -S "$top" -B "$b" -DKRDB_BUILD_FUZZERS=ON -DKRDB_BUILD_PLUGIN=OFF \
-  -DKRDB_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$b.configure.log" 2>&1 || { cat "$b.configure.log"; exit 1; }
-cmake --build "$b" -j"$(nproc)" $(printf -- '--target fuzz_%s ' "${targets[@]}")
+b=${KRDB_SAN_BUILD_DIR:-$top/build-san}
+"$top/scripts/build-san.sh" $(printf -- 'fuzz_%s ' "${targets[@]}")
 mkdir -p "$b/artifacts"
 
 seed_demangle() {  # one seed file per line of the golden corpus' edge cases and a sample of real names

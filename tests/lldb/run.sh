@@ -28,6 +28,8 @@ sed -e "s|@PLUGIN@|$plugin|g" -e "s|@DATA@|$data|g" -e "s|@FIXTURES@|$fixtures|g
 # -x: no ~/.lldbinit; -b: quit after the commands (and on error in batch mode).
 # A test whose checks expect an error lets lldb exit non-zero (batch mode stops at the error);
 # any other non-zero exit, or a crash or time-out, fails the test.
-rc=0; timeout 100 "$lldb" -x -b -s "$cmds" > "$out" 2>&1 || rc=$?
+# KRDB_LLDB_PRELOAD (sanitizer builds): the ASan runtime the instrumented plugin needs, loaded
+# into lldb before anything else.
+rc=0; timeout 100 env ${KRDB_LLDB_PRELOAD:+LD_PRELOAD="$KRDB_LLDB_PRELOAD"} "$lldb" -x -b -s "$cmds" > "$out" 2>&1 || rc=$?
 if [ $rc -ne 0 ] && { [ $expect_fail -eq 0 ] || [ $rc -gt 1 ]; }; then echo "lldb exited $rc"; cat "$out"; exit 1; fi
 "$filecheck" --dump-input=fail "$test" < "$out"
