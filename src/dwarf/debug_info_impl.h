@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -135,19 +136,24 @@ struct DebugInfo::Impl {
   Expected<dw::DieReader> unit_reader(uint32_t unit);
   // type_index.cpp / types.cpp
   Expected<void> build_name_index();
-  // The index being built: units scanned by hand (on worker threads, no libdwarf), merged in
-  // unit order; a unit the scanner could not read is walked by libdwarf on the calling thread.
+  // The index being built: units scanned by hand (on worker threads, no libdwarf) and merged
+  // in unit order as they become ready, by one thread; a unit the scanner could not read stops
+  // that merge and is walked by libdwarf on the owning thread (finish_name_index).
   struct NameIndexBuild {
+    explicit NameIndexBuild(size_t units) : scanned(units), ready(new std::atomic<bool>[units]()) {}
+    dw::RawSections sections;  // copied before any thread starts
     std::vector<std::optional<Expected<dw::UnitNames>>> scanned;
+    std::unique_ptr<std::atomic<bool>[]> ready;  // scanned[i] is written (release/acquire)
+    std::atomic<size_t> next_scan{0};            // the next unit no thread has claimed
     NameMap types;
     NameMapOf<uint64_t> variables;
     std::unordered_map<uint64_t, std::string> qualified;
     std::unordered_set<TypeId> declarations;
     size_t merged = 0;  // units merged so far, in order
   };
-  void scan_all_unit_names(NameIndexBuild& build);     // thread-safe: raw sections only
-  void merge_scanned_names(NameIndexBuild& build);     // from `merged` on, up to a failed unit
-  void finish_name_index(NameIndexBuild& build);       // the rest (libdwarf), then publish
+  void scan_queued_units(NameIndexBuild& build);      // thread-safe: claims units until none is left
+  void scan_and_merge_names(NameIndexBuild& build);   // workers scan; this thread merges in order
+  void finish_name_index(NameIndexBuild& build);      // the rest (libdwarf), then publish
   dw::RawSections raw_sections();  // read once, before any worker thread
   dw::RawSections raw;
   bool raw_sections_read = false;
@@ -170,6 +176,7 @@ struct DebugInfo::Impl {
 
   // Last member, so it is destroyed (its thread joined) before anything the thread reads.
   struct BackgroundNames {
+    explicit BackgroundNames(size_t units) : build(units) {}
     NameIndexBuild build;
     std::thread thread;
     ~BackgroundNames() { if (thread.joinable()) thread.join(); }

@@ -4,7 +4,11 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 namespace krdb::dw {
+
+static_assert(DieReader::kIndirectForm == DW_FORM_indirect);
 
 namespace {
 
@@ -147,7 +151,7 @@ Error DieReader::cursor_error() const {
 namespace {
 
 // The size of a form's value when it does not depend on the value; -1 otherwise.
-int64_t fixed_form_size(uint64_t form, const UnitHeader& h) {
+int64_t fixed_form_size_switch(uint64_t form, const UnitHeader& h) {
   switch (form) {
     case DW_FORM_flag_present: case DW_FORM_implicit_const: return 0;
     case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: case DW_FORM_strx1:
@@ -166,12 +170,78 @@ int64_t fixed_form_size(uint64_t form, const UnitHeader& h) {
   }
 }
 
+// The same for the standard forms (all below 0x30) as a table, built once per unit header
+// shape: this is asked for every attribute the scans step over.
+struct FormSizes {
+  int8_t size[0x30];
+  explicit FormSizes(const UnitHeader& h) {
+    for (uint64_t f = 0; f < 0x30; ++f) size[f] = int8_t(fixed_form_size_switch(f, h));
+  }
+};
+
+int64_t fixed_form_size(uint64_t form, const UnitHeader& h) {
+  // Four header shapes (offset size 4/8 × address size 4/8, DWARF 2's ref_addr aside).
+  static const FormSizes dwarf_4_8(UnitHeader{0, 0, 0, 4, 8, 4, 0});
+  if (form < 0x30 && h.offset_size == 4 && h.address_size == 8 && h.version > 2) [[likely]]
+    return dwarf_4_8.size[form];
+  return fixed_form_size_switch(form, h);
+}
+
+// The step that skips a value of `form`.
+SkipStep skip_step(uint64_t form, const UnitHeader& h) {
+  if (int64_t n = fixed_form_size(form, h); n >= 0) return {SkipStep::Fixed, uint32_t(n)};
+  switch (form) {
+    case DW_FORM_sdata: return {SkipStep::Sleb, 0};
+    case DW_FORM_udata: case DW_FORM_ref_udata: case DW_FORM_strx: case DW_FORM_addrx:
+    case DW_FORM_loclistx: case DW_FORM_rnglistx: case DW_FORM_GNU_addr_index:
+    case DW_FORM_GNU_str_index: return {SkipStep::Uleb, 0};
+    case DW_FORM_string: return {SkipStep::CString, 0};
+    case DW_FORM_block1: return {SkipStep::Block1, 0};
+    case DW_FORM_block2: return {SkipStep::Block2, 0};
+    case DW_FORM_block4: return {SkipStep::Block4, 0};
+    case DW_FORM_block: case DW_FORM_exprloc: return {SkipStep::BlockUleb, 0};
+    default: return {SkipStep::Generic, uint32_t(form)};  // indirect, or an error at skip time
+  }
+}
+
 }  // namespace
 
 AbbrevTable::AbbrevTable(std::span<const uint8_t> abbrev, const UnitHeader& header)
     : data_(abbrev), header_(header), cursor_(abbrev, ".debug_abbrev") {
   cursor_.seek(header.abbrev_offset);
   table_.reserve(256);
+  attr_pool_.reserve(1024);
+  step_pool_.reserve(512);
+}
+
+void AbbrevTable::repoint() {
+  for (Abbrev& a : table_) {
+    if (a.tag == 0) continue;
+    a.attrs = {attr_pool_.data() + a.first_attr, a.attrs.size()};
+    a.skip = {step_pool_.data() + a.first_step, a.skip.size()};
+  }
+}
+
+// The skip plan and the fixed facts of an abbreviation whose attributes are the pool's last.
+void AbbrevTable::compile(Abbrev& a) {
+  a.first_step = uint32_t(step_pool_.size());
+  a.fixed_size = 0;
+  int64_t offset = 0;  // of the attribute at hand, while every one before it is fixed
+  for (const AttrSpec& spec : std::span(attr_pool_).subspan(a.first_attr)) {
+    SkipStep step = skip_step(spec.form, header_);
+    if (spec.name == DW_AT_sibling && offset >= 0 && a.sibling_form == 0) {
+      a.sibling_at = uint32_t(offset);
+      a.sibling_form = spec.form;
+    }
+    bool fixed = step.kind == SkipStep::Fixed;
+    offset = offset >= 0 && fixed ? offset + step.bytes : -1;
+    a.fixed_size = a.fixed_size >= 0 && fixed ? a.fixed_size + step.bytes : -1;
+    if (fixed && step.bytes == 0) continue;
+    if (fixed && step_pool_.size() > a.first_step && step_pool_.back().kind == SkipStep::Fixed)
+      step_pool_.back().bytes += step.bytes;
+    else
+      step_pool_.push_back(step);
+  }
 }
 
 // Entries are indexed by code, codes being small and dense in practice; a code larger than the
@@ -188,22 +258,26 @@ Expected<const Abbrev*> AbbrevTable::find_slow(uint64_t code) {
       return Error(ErrorKind::BadData, fmt::format("abbreviation code {} beyond any table", read),
                    fmt::format(".debug_abbrev+{:#x}", entry));
     if (read >= table_.size()) table_.resize(read + 1);
+    const AttrSpec* attrs_before = attr_pool_.data();
+    const SkipStep* steps_before = step_pool_.data();
     Abbrev& a = table_[read];
+    a = Abbrev();
     a.tag = c.uleb128();
     a.children = c.u8() != 0;
-    a.attrs.clear();
-    a.fixed_size = 0;
+    a.first_attr = uint32_t(attr_pool_.size());
     for (;;) {
       AttrSpec spec{c.uleb128(), c.uleb128(), 0};
       if (spec.form == DW_FORM_implicit_const) spec.implicit = c.sleb128();
       if (!c.ok() || (spec.name == 0 && spec.form == 0)) break;
-      a.attrs.push_back(spec);
-      int64_t size = fixed_form_size(spec.form, header_);
-      a.fixed_size = a.fixed_size < 0 || size < 0 ? -1 : a.fixed_size + size;
+      attr_pool_.push_back(spec);
     }
     if (!c.ok()) return Error(ErrorKind::BadData, c.error().message, c.error().context);
     if (a.tag == 0) return Error(ErrorKind::BadData, "abbreviation with tag 0",
                                  fmt::format(".debug_abbrev+{:#x}", entry));
+    compile(a);
+    a.attrs = {attr_pool_.data() + a.first_attr, attr_pool_.size() - a.first_attr};
+    a.skip = {step_pool_.data() + a.first_step, step_pool_.size() - a.first_step};
+    if (attr_pool_.data() != attrs_before || step_pool_.data() != steps_before) repoint();
   }
   return &table_[code];
 }
@@ -237,16 +311,35 @@ Expected<bool> DieReader::read_bases(const Abbrev& unit_die) {
 }
 
 Expected<void> DieReader::skip_attributes(const Abbrev& abbrev) {
-  if (abbrev.fixed_size >= 0) {
-    c_.skip(uint64_t(abbrev.fixed_size));
-    return cursor_ok();
+  for (const SkipStep& step : abbrev.skip) {
+    switch (step.kind) {
+      case SkipStep::Fixed: c_.skip(step.bytes); break;
+      case SkipStep::Uleb: c_.uleb128(); break;
+      case SkipStep::Sleb: c_.sleb128(); break;
+      case SkipStep::CString: c_.cstring(); break;
+      case SkipStep::Block1: c_.skip(c_.u8()); break;
+      case SkipStep::Block2: c_.skip(c_.u16()); break;
+      case SkipStep::Block4: c_.skip(c_.u32()); break;
+      case SkipStep::BlockUleb: c_.skip(c_.uleb128()); break;
+      case SkipStep::Generic: {
+        auto form = resolve_form(AttrSpec{0, step.bytes, 0});
+        if (!form) return form.error();
+        KRDB_CHECK(skip(*form));
+        break;
+      }
+    }
   }
-  for (const AttrSpec& spec : abbrev.attrs) {
-    auto form = resolve_form(spec);
-    if (!form) return form.error();
-    KRDB_CHECK(skip(*form));
-  }
-  return {};
+  return cursor_ok();
+}
+
+std::optional<uint64_t> DieReader::fixed_sibling(const Abbrev& abbrev) {
+  if (abbrev.sibling_form == 0) return std::nullopt;
+  uint64_t at = c_.pos();
+  c_.skip(abbrev.sibling_at);
+  auto v = reference(abbrev.sibling_form);
+  c_.seek(at);
+  if (!v || !c_.ok()) return std::nullopt;
+  return *v;
 }
 
 Expected<const Abbrev*> DieReader::next(uint64_t& offset) {
@@ -266,8 +359,7 @@ bool DieReader::jump_to(uint64_t sibling) {
   return c_.ok();
 }
 
-Expected<uint64_t> DieReader::resolve_form(const AttrSpec& spec) {
-  if (spec.form != DW_FORM_indirect) return spec.form;
+Expected<uint64_t> DieReader::indirect_form() {
   uint64_t form = c_.uleb128();
   KRDB_CHECK(cursor_ok());
   if (form == DW_FORM_indirect || form == DW_FORM_implicit_const)
@@ -275,14 +367,14 @@ Expected<uint64_t> DieReader::resolve_form(const AttrSpec& spec) {
   return form;
 }
 
+// A NUL-terminated string at `at` in a string section (no Cursor: this runs for every name).
 Expected<std::string_view> DieReader::string_at(std::span<const uint8_t> section, const char* name,
                                                 uint64_t at) {
   if (at >= section.size()) return error(fmt::format("string offset {:#x} outside {}", at, name));
-  Cursor sc(section, name);
-  sc.seek(at);
-  auto s = sc.cstring();
-  if (!sc.ok()) return error(sc.error().message);
-  return s;
+  const char* start = reinterpret_cast<const char*>(section.data() + at);
+  const void* nul = std::memchr(start, 0, section.size() - at);
+  if (!nul) return error(fmt::format("string at {}+{:#x} without its terminator", name, at));
+  return std::string_view(start, size_t(static_cast<const char*>(nul) - start));
 }
 
 Expected<std::string_view> DieReader::string(uint64_t form) {

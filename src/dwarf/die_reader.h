@@ -42,16 +42,31 @@ struct AttrSpec {
   int64_t implicit = 0;  // DW_FORM_implicit_const's value
 };
 
+// How to step over one attribute value without reading it, compiled once per abbreviation:
+// runs of fixed-size forms merge into one Fixed step.
+struct SkipStep {
+  enum Kind : uint8_t { Fixed, Uleb, Sleb, CString, Block1, Block2, Block4, BlockUleb, Generic };
+  Kind kind = Fixed;
+  uint32_t bytes = 0;  // Fixed: how many; Generic: the form (DW_FORM_indirect, or one the reader refuses)
+};
+
 struct Abbrev {
   uint64_t tag = 0;  // 0: no abbreviation with this code
   bool children = false;
-  std::vector<AttrSpec> attrs;
+  std::span<const AttrSpec> attrs;   // in the table's pool
+  std::span<const SkipStep> skip;    // the plan skip_attributes() follows
   int64_t fixed_size = -1;  // bytes of all attribute values when every form has a fixed size
+  // Where DW_AT_sibling's value is when every attribute before it has a fixed size: its byte
+  // offset from the DIE's first attribute and its form; form 0 otherwise.
+  uint32_t sibling_at = 0;
+  uint64_t sibling_form = 0;
+  uint32_t first_attr = 0, first_step = 0;  // positions in the pools (the spans follow them)
 };
 
 // One unit's abbreviation table, read only as far as the codes asked for need (a unit-table
 // scan needs one code per unit); kept per unit by DebugInfo so later reads of the unit's DIEs
-// (names of frames) do not parse it again.
+// (names of frames) do not parse it again. Attribute lists and skip plans live in two pools
+// per table (one allocation each, not one per abbreviation).
 class AbbrevTable {
  public:
   AbbrevTable(std::span<const uint8_t> abbrev, const UnitHeader& header);
@@ -63,11 +78,15 @@ class AbbrevTable {
 
  private:
   Expected<const Abbrev*> find_slow(uint64_t code);
+  void compile(Abbrev& a);
+  void repoint();  // the spans after a pool grew
   std::span<const uint8_t> data_;
   UnitHeader header_;
   Cursor cursor_;
   bool done_ = false;
   std::vector<Abbrev> table_;
+  std::vector<AttrSpec> attr_pool_;
+  std::vector<SkipStep> step_pool_;
 };
 
 Expected<UnitHeader> read_unit_header(std::span<const uint8_t> info, uint64_t offset);
@@ -90,6 +109,7 @@ struct RangeAttrs {
 
 class DieReader {
  public:
+  static constexpr uint64_t kIndirectForm = 0x16;  // DW_FORM_indirect (dwarf.h stays out of headers)
   // `abbrevs`: the unit's table when the caller keeps one, else the reader makes its own.
   DieReader(const RawSections& sections, const UnitHeader& header, AbbrevTable* abbrevs = nullptr)
       : s_(sections), h_(header), c_(sections.info, ".debug_info"), table_(abbrevs) {}
@@ -100,8 +120,12 @@ class DieReader {
   // Reads the unit DIE's attributes (the reader positioned at them) for its bases; says whether
   // it has a DW_AT_loclists_base (no reader use, but libdwarf needs the section then).
   Expected<bool> read_bases(const Abbrev& unit_die);
-  // Skips the current DIE's attribute values (in one step when their sizes are fixed).
+  // Skips the current DIE's attribute values by the abbreviation's plan (one step when their
+  // sizes are fixed).
   Expected<void> skip_attributes(const Abbrev& abbrev);
+  // The DIE's DW_AT_sibling when the abbreviation places it at a fixed offset (then the
+  // attributes are left unread: the caller jumps); nullopt otherwise (nothing read).
+  std::optional<uint64_t> fixed_sibling(const Abbrev& abbrev);
   // The abbreviation of the DIE at the cursor (its offset in `offset`); nullptr for a null entry.
   // Valid until the next call.
   Expected<const Abbrev*> next(uint64_t& offset);
@@ -115,7 +139,10 @@ class DieReader {
 
   // Attribute values of the current DIE, in abbreviation order. `form` is already resolved
   // through DW_FORM_indirect by resolve_form().
-  Expected<uint64_t> resolve_form(const AttrSpec& spec);
+  Expected<uint64_t> resolve_form(const AttrSpec& spec) {  // inline: on every attribute read
+    if (spec.form != kIndirectForm) [[likely]] return spec.form;
+    return indirect_form();
+  }
   Expected<void> skip(uint64_t form);
   Expected<std::string_view> string(uint64_t form);
   Expected<uint64_t> unsigned_value(uint64_t form, const AttrSpec& spec);  // constants, sec_offset
@@ -142,6 +169,7 @@ class DieReader {
   Expected<uint64_t> indexed_address(uint64_t index);
 
  private:
+  Expected<uint64_t> indirect_form();
   uint64_t offset_value() { return h_.offset_size == 8 ? c_.u64() : c_.u32(); }
   Expected<std::string_view> string_at(std::span<const uint8_t> section, const char* name, uint64_t at);
   Expected<void> cursor_ok() {  // inline: on every attribute read

@@ -81,9 +81,12 @@ Expected<UnitNames> scan_unit_names(const RawSections& sections, uint64_t unit_o
     const Abbrev& a = **abbrev;
     const Level* parent = levels.empty() ? nullptr : &levels.back();
     bool indexed = parent && parent->indexed;
-    if (!indexed && !a.children && !unit_die) {  // inside a subtree the index skips
-      KRDB_CHECK(r.skip_attributes(a));
-      continue;
+    if (!indexed && !unit_die) {  // inside a subtree the index skips
+      if (!a.children) {
+        KRDB_CHECK(r.skip_attributes(a));
+        continue;
+      }
+      if (auto sibling = r.fixed_sibling(a); sibling && r.jump_to(*sibling)) continue;
     }
     auto die = read_die(r, a, indexed, unit_die);
     if (!die) return die.error();

@@ -88,23 +88,6 @@ Expected<dw::UnitNames> DebugInfo::Impl::walk_unit_names(uint32_t unit) {
   return out;
 }
 
-void DebugInfo::Impl::scan_all_unit_names(NameIndexBuild& build) {
-  build.scanned.assign(units.size(), std::nullopt);
-  dw::RawSections sections = raw;  // read by the caller, before any thread
-  if (sections.info.empty() || sections.abbrev.empty()) return;
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < units.size();)
-      build.scanned[i] = dw::scan_unit_names(sections, units[i].offset, limits);
-  };
-  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
-                                    units.size() / kUnitsPerThread + 1);
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-}
-
 namespace {
 
 void merge_unit(DebugInfo::Impl::NameIndexBuild& b, const dw::UnitNames& unit) {
@@ -124,9 +107,45 @@ void merge_unit(DebugInfo::Impl::NameIndexBuild& b, const dw::UnitNames& unit) {
 
 }  // namespace
 
-void DebugInfo::Impl::merge_scanned_names(NameIndexBuild& b) {
-  for (; b.merged < b.scanned.size() && b.scanned[b.merged] && *b.scanned[b.merged]; ++b.merged)
-    merge_unit(b, **b.scanned[b.merged]);
+void DebugInfo::Impl::scan_queued_units(NameIndexBuild& b) {
+  if (b.sections.info.empty() || b.sections.abbrev.empty()) return;  // libdwarf reads them all
+  for (size_t i; b.next_scan.load(std::memory_order_relaxed) < units.size() &&
+                 (i = b.next_scan.fetch_add(1)) < units.size();) {
+    b.scanned[i] = dw::scan_unit_names(b.sections, units[i].offset, limits);
+    b.ready[i].store(true, std::memory_order_release);
+  }
+}
+
+// The merge is serial (the index keeps the first DIEs of a name in unit order), so it runs as
+// units become ready instead of after the last one: on two cores the scan and the merge overlap,
+// and a thread waiting for the index (build_name_index) scans too. When the next unit in order
+// is not ready, this thread scans one itself rather than wait.
+void DebugInfo::Impl::scan_and_merge_names(NameIndexBuild& b) {
+  size_t n = units.size();
+  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                    n / kUnitsPerThread + 1);
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back([this, &b] { scan_queued_units(b); });
+  bool scannable = !b.sections.info.empty() && !b.sections.abbrev.empty();
+  while (scannable && b.merged < n) {
+    if (b.ready[b.merged].load(std::memory_order_acquire)) {
+      const auto& unit = *b.scanned[b.merged];
+      if (!unit) break;  // finish_name_index reads it through libdwarf, and merges the rest
+      merge_unit(b, *unit);
+      ++b.merged;
+      continue;
+    }
+    size_t i = n;
+    if (b.next_scan.load(std::memory_order_relaxed) < n) i = b.next_scan.fetch_add(1);
+    if (i < n) {
+      b.scanned[i] = dw::scan_unit_names(b.sections, units[i].offset, limits);
+      b.ready[i].store(true, std::memory_order_release);
+    } else {
+      std::this_thread::yield();  // the last units are being scanned by other threads
+    }
+  }
+  scan_queued_units(b);  // after a failed unit: the scan still ends on every thread
+  for (auto& t : pool) t.join();
 }
 
 void DebugInfo::Impl::finish_name_index(NameIndexBuild& b) {
@@ -149,7 +168,8 @@ void DebugInfo::Impl::finish_name_index(NameIndexBuild& b) {
 Expected<void> DebugInfo::Impl::build_name_index() {
   if (name_index_built) return {};
   name_index_built = true;
-  if (background_names) {  // started by index_names_in_background(): wait for it
+  if (background_names) {  // started by index_names_in_background(): help it, then wait
+    scan_queued_units(background_names->build);
     background_names->thread.join();
     finish_name_index(background_names->build);
     background_names.reset();
@@ -157,10 +177,9 @@ Expected<void> DebugInfo::Impl::build_name_index() {
   }
   if (!dbg) return {};
   if (load_cached_index()) return {};
-  raw_sections();
-  NameIndexBuild build;
-  scan_all_unit_names(build);
-  merge_scanned_names(build);
+  NameIndexBuild build(units.size());
+  build.sections = raw_sections();
+  scan_and_merge_names(build);
   finish_name_index(build);
   return {};
 }
@@ -172,13 +191,10 @@ void DebugInfo::index_names_in_background() {
     impl.name_index_built = true;
     return;
   }
-  impl.raw_sections();
-  impl.background_names = std::make_unique<Impl::BackgroundNames>();
+  impl.background_names = std::make_unique<Impl::BackgroundNames>(impl.units.size());
   Impl::NameIndexBuild& build = impl.background_names->build;
-  impl.background_names->thread = std::thread([&impl, &build] {
-    impl.scan_all_unit_names(build);
-    impl.merge_scanned_names(build);
-  });
+  build.sections = impl.raw_sections();
+  impl.background_names->thread = std::thread([&impl, &build] { impl.scan_and_merge_names(build); });
 }
 
 Expected<void> DebugInfo::index_names() { return impl_->build_name_index(); }
