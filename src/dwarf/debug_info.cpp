@@ -25,6 +25,7 @@ std::string debug_root() {
 }  // namespace
 
 DebugInfo::Impl::~Impl() {
+  if (cache_writer.joinable()) cache_writer.join();
   if (dbg) dwarf_object_finish(dbg, nullptr);
 }
 

@@ -174,6 +174,8 @@ struct DebugInfo::Impl {
   std::vector<Variable> variables_of(uint64_t scope_die);
   std::vector<LocationEntry> frame_base_of(uint64_t subprogram_die);
 
+  std::thread cache_writer;  // store_cached_index() after a first build; joined by ~Impl
+
   // Last member, so it is destroyed (its thread joined) before anything the thread reads.
   struct BackgroundNames {
     explicit BackgroundNames(size_t units) : build(units) {}

@@ -170,20 +170,16 @@ int64_t fixed_form_size_switch(uint64_t form, const UnitHeader& h) {
   }
 }
 
-// The same for the standard forms (all below 0x30) as a table, built once per unit header
-// shape: this is asked for every attribute the scans step over.
+// The same as a table per header shape, for DieReader::skip and the skip plans.
 struct FormSizes {
-  int8_t size[0x30];
+  int8_t size[DieReader::kFormSizeTable];
   explicit FormSizes(const UnitHeader& h) {
-    for (uint64_t f = 0; f < 0x30; ++f) size[f] = int8_t(fixed_form_size_switch(f, h));
+    for (uint64_t f = 0; f < DieReader::kFormSizeTable; ++f) size[f] = int8_t(fixed_form_size_switch(f, h));
   }
 };
 
 int64_t fixed_form_size(uint64_t form, const UnitHeader& h) {
-  // Four header shapes (offset size 4/8 × address size 4/8, DWARF 2's ref_addr aside).
-  static const FormSizes dwarf_4_8(UnitHeader{0, 0, 0, 4, 8, 4, 0});
-  if (form < 0x30 && h.offset_size == 4 && h.address_size == 8 && h.version > 2) [[likely]]
-    return dwarf_4_8.size[form];
+  if (form < DieReader::kFormSizeTable) return DieReader::form_size_table(h)[form];
   return fixed_form_size_switch(form, h);
 }
 
@@ -207,11 +203,12 @@ SkipStep skip_step(uint64_t form, const UnitHeader& h) {
 }  // namespace
 
 AbbrevTable::AbbrevTable(std::span<const uint8_t> abbrev, const UnitHeader& header)
-    : data_(abbrev), header_(header), cursor_(abbrev, ".debug_abbrev") {
+    : data_(abbrev), header_(header), cursor_(abbrev, ".debug_abbrev"),
+      form_sizes_(DieReader::form_size_table(header)) {
   cursor_.seek(header.abbrev_offset);
-  table_.reserve(256);
-  attr_pool_.reserve(1024);
-  step_pool_.reserve(512);
+  table_.reserve(64);
+  attr_pool_.reserve(256);
+  step_pool_.reserve(128);
 }
 
 void AbbrevTable::repoint() {
@@ -219,28 +216,6 @@ void AbbrevTable::repoint() {
     if (a.tag == 0) continue;
     a.attrs = {attr_pool_.data() + a.first_attr, a.attrs.size()};
     a.skip = {step_pool_.data() + a.first_step, a.skip.size()};
-  }
-}
-
-// The skip plan and the fixed facts of an abbreviation whose attributes are the pool's last.
-void AbbrevTable::compile(Abbrev& a) {
-  a.first_step = uint32_t(step_pool_.size());
-  a.fixed_size = 0;
-  int64_t offset = 0;  // of the attribute at hand, while every one before it is fixed
-  for (const AttrSpec& spec : std::span(attr_pool_).subspan(a.first_attr)) {
-    SkipStep step = skip_step(spec.form, header_);
-    if (spec.name == DW_AT_sibling && offset >= 0 && a.sibling_form == 0) {
-      a.sibling_at = uint32_t(offset);
-      a.sibling_form = spec.form;
-    }
-    bool fixed = step.kind == SkipStep::Fixed;
-    offset = offset >= 0 && fixed ? offset + step.bytes : -1;
-    a.fixed_size = a.fixed_size >= 0 && fixed ? a.fixed_size + step.bytes : -1;
-    if (fixed && step.bytes == 0) continue;
-    if (fixed && step_pool_.size() > a.first_step && step_pool_.back().kind == SkipStep::Fixed)
-      step_pool_.back().bytes += step.bytes;
-    else
-      step_pool_.push_back(step);
   }
 }
 
@@ -265,16 +240,32 @@ Expected<const Abbrev*> AbbrevTable::find_slow(uint64_t code) {
     a.tag = c.uleb128();
     a.children = c.u8() != 0;
     a.first_attr = uint32_t(attr_pool_.size());
+    a.first_step = uint32_t(step_pool_.size());
+    a.fixed_size = 0;
+    // One pass: the attribute list, and the skip plan with fixed-size runs merged.
     for (;;) {
       AttrSpec spec{c.uleb128(), c.uleb128(), 0};
       if (spec.form == DW_FORM_implicit_const) spec.implicit = c.sleb128();
       if (!c.ok() || (spec.name == 0 && spec.form == 0)) break;
       attr_pool_.push_back(spec);
+      SkipStep step = spec.form < DieReader::kFormSizeTable && form_sizes_[spec.form] >= 0
+                          ? SkipStep{SkipStep::Fixed, uint32_t(form_sizes_[spec.form])}
+                          : skip_step(spec.form, header_);
+      bool fixed = step.kind == SkipStep::Fixed;
+      if (spec.name == DW_AT_sibling && a.fixed_size >= 0 && a.sibling_form == 0) {
+        a.sibling_at = uint32_t(a.fixed_size);
+        a.sibling_form = spec.form;
+      }
+      a.fixed_size = a.fixed_size >= 0 && fixed ? a.fixed_size + step.bytes : -1;
+      if (fixed && step.bytes == 0) continue;
+      if (fixed && step_pool_.size() > a.first_step && step_pool_.back().kind == SkipStep::Fixed)
+        step_pool_.back().bytes += step.bytes;
+      else
+        step_pool_.push_back(step);
     }
     if (!c.ok()) return Error(ErrorKind::BadData, c.error().message, c.error().context);
     if (a.tag == 0) return Error(ErrorKind::BadData, "abbreviation with tag 0",
                                  fmt::format(".debug_abbrev+{:#x}", entry));
-    compile(a);
     a.attrs = {attr_pool_.data() + a.first_attr, attr_pool_.size() - a.first_attr};
     a.skip = {step_pool_.data() + a.first_step, step_pool_.size() - a.first_step};
     if (attr_pool_.data() != attrs_before || step_pool_.data() != steps_before) repoint();
@@ -486,8 +477,19 @@ Expected<bool> DieReader::flag(uint64_t form) {
   return v;
 }
 
-Expected<void> DieReader::skip(uint64_t form) {
-  if (int64_t n = fixed_form_size(form, h_); n >= 0) {
+const int8_t* DieReader::form_size_table(const UnitHeader& h) {
+  // DWARF 3+ with 4- or 8-byte offsets and addresses, and DWARF 2 (whose ref_addr is address-sized).
+  static const FormSizes shapes[] = {
+      FormSizes(UnitHeader{0, 0, 0, 4, 4, 3, 0}), FormSizes(UnitHeader{0, 0, 0, 4, 8, 3, 0}),
+      FormSizes(UnitHeader{0, 0, 0, 8, 4, 3, 0}), FormSizes(UnitHeader{0, 0, 0, 8, 8, 3, 0}),
+      FormSizes(UnitHeader{0, 0, 0, 4, 4, 2, 0}), FormSizes(UnitHeader{0, 0, 0, 4, 8, 2, 0}),
+      FormSizes(UnitHeader{0, 0, 0, 8, 4, 2, 0}), FormSizes(UnitHeader{0, 0, 0, 8, 8, 2, 0})};
+  size_t shape = (h.offset_size == 8 ? 2 : 0) + (h.address_size == 8 ? 1 : 0) + (h.version <= 2 ? 4 : 0);
+  return shapes[shape].size;
+}
+
+Expected<void> DieReader::skip_variable(uint64_t form) {
+  if (int64_t n = fixed_form_size(form, h_); n >= 0) {  // a fixed form above the table
     c_.skip(uint64_t(n));
     return cursor_ok();
   }

@@ -78,11 +78,11 @@ class AbbrevTable {
 
  private:
   Expected<const Abbrev*> find_slow(uint64_t code);
-  void compile(Abbrev& a);
   void repoint();  // the spans after a pool grew
   std::span<const uint8_t> data_;
   UnitHeader header_;
   Cursor cursor_;
+  const int8_t* form_sizes_;
   bool done_ = false;
   std::vector<Abbrev> table_;
   std::vector<AttrSpec> attr_pool_;
@@ -110,9 +110,14 @@ struct RangeAttrs {
 class DieReader {
  public:
   static constexpr uint64_t kIndirectForm = 0x16;  // DW_FORM_indirect (dwarf.h stays out of headers)
+  // Fixed value sizes of the standard forms (all below 0x30) for a header's shape; -1 for a
+  // form whose size depends on its value.
+  static constexpr uint64_t kFormSizeTable = 0x30;
+  static const int8_t* form_size_table(const UnitHeader& h);
   // `abbrevs`: the unit's table when the caller keeps one, else the reader makes its own.
   DieReader(const RawSections& sections, const UnitHeader& header, AbbrevTable* abbrevs = nullptr)
-      : s_(sections), h_(header), c_(sections.info, ".debug_info"), table_(abbrevs) {}
+      : s_(sections), h_(header), c_(sections.info, ".debug_info"), table_(abbrevs),
+        form_sizes_(form_size_table(header)) {}
 
   // Positions at the unit DIE, or at the DIE at `die_offset` (inside this unit).
   Expected<void> start();
@@ -143,7 +148,13 @@ class DieReader {
     if (spec.form != kIndirectForm) [[likely]] return spec.form;
     return indirect_form();
   }
-  Expected<void> skip(uint64_t form);
+  Expected<void> skip(uint64_t form) {  // inline: on most attributes the scans step over
+    if (form < kFormSizeTable && form_sizes_[form] >= 0) [[likely]] {
+      c_.skip(uint64_t(form_sizes_[form]));
+      return cursor_ok();
+    }
+    return skip_variable(form);
+  }
   Expected<std::string_view> string(uint64_t form);
   Expected<uint64_t> unsigned_value(uint64_t form, const AttrSpec& spec);  // constants, sec_offset
   Expected<uint64_t> address(uint64_t form);                               // addr, addrx*
@@ -170,6 +181,7 @@ class DieReader {
 
  private:
   Expected<uint64_t> indirect_form();
+  Expected<void> skip_variable(uint64_t form);
   uint64_t offset_value() { return h_.offset_size == 8 ? c_.u64() : c_.u32(); }
   Expected<std::string_view> string_at(std::span<const uint8_t> section, const char* name, uint64_t at);
   Expected<void> cursor_ok() {  // inline: on every attribute read
@@ -182,6 +194,7 @@ class DieReader {
   const UnitHeader& h_;
   Cursor c_;
   AbbrevTable* table_;
+  const int8_t* form_sizes_;
   std::optional<AbbrevTable> own_table_;
 };
 

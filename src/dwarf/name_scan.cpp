@@ -49,6 +49,12 @@ struct Level {
   bool indexed = false;
 };
 
+// What the index keeps, in a unit or a namespace: named types, variables, and namespaces (whose
+// members it keeps too).
+bool is_indexed_tag(uint64_t tag) {
+  return is_indexed_type_tag(tag) || tag == DW_TAG_variable || tag == DW_TAG_namespace;
+}
+
 }  // namespace
 
 bool is_indexed_type_tag(uint64_t tag) {
@@ -80,8 +86,8 @@ Expected<UnitNames> scan_unit_names(const RawSections& sections, uint64_t unit_o
     }
     const Abbrev& a = **abbrev;
     const Level* parent = levels.empty() ? nullptr : &levels.back();
-    bool indexed = parent && parent->indexed;
-    if (!indexed && !unit_die) {  // inside a subtree the index skips
+    bool indexed = parent && parent->indexed && is_indexed_tag(a.tag);
+    if (!indexed && !unit_die) {  // a DIE the index does not keep: its attributes are not read
       if (!a.children) {
         KRDB_CHECK(r.skip_attributes(a));
         continue;

@@ -129,9 +129,10 @@ void DebugInfo::Impl::scan_and_merge_names(NameIndexBuild& b) {
   bool scannable = !b.sections.info.empty() && !b.sections.abbrev.empty();
   while (scannable && b.merged < n) {
     if (b.ready[b.merged].load(std::memory_order_acquire)) {
-      const auto& unit = *b.scanned[b.merged];
+      auto& unit = *b.scanned[b.merged];
       if (!unit) break;  // finish_name_index reads it through libdwarf, and merges the rest
       merge_unit(b, *unit);
+      *unit = dw::UnitNames();  // the maps hold copies: free the unit's entries now
       ++b.merged;
       continue;
     }
@@ -162,7 +163,9 @@ void DebugInfo::Impl::finish_name_index(NameIndexBuild& b) {
   type_index = std::move(b.types);
   variable_index = std::move(b.variables);
   type_qualified = std::move(b.qualified);
-  if (unit_errors.size() == errors_before) store_cached_index();
+  // Written on its own thread: the command goes on with the index meanwhile (the thread only
+  // reads the maps, which nothing changes once built; ~Impl joins it).
+  if (unit_errors.size() == errors_before) cache_writer = std::thread([this] { store_cached_index(); });
 }
 
 Expected<void> DebugInfo::Impl::build_name_index() {
