@@ -113,6 +113,7 @@ void DebugInfo::Impl::scan_queued_units(NameIndexBuild& b) {
                  (i = b.next_scan.fetch_add(1)) < units.size();) {
     b.scanned[i] = dw::scan_unit_names(b.sections, units[i].offset, limits);
     b.ready[i].store(true, std::memory_order_release);
+    b.ready[i].notify_one();
   }
 }
 
@@ -142,7 +143,7 @@ void DebugInfo::Impl::scan_and_merge_names(NameIndexBuild& b) {
       b.scanned[i] = dw::scan_unit_names(b.sections, units[i].offset, limits);
       b.ready[i].store(true, std::memory_order_release);
     } else {
-      std::this_thread::yield();  // the last units are being scanned by other threads
+      b.ready[b.merged].wait(false, std::memory_order_acquire);  // another thread scans it
     }
   }
   scan_queued_units(b);  // after a failed unit: the scan still ends on every thread
