@@ -4,6 +4,9 @@
 # and to gdb 13 on `krdb serve`; (2) memory read throughput through the gdb-remote server (LLDB
 # `memory read` of 4 MiB of the kernel image) vs drgn 0.0.22 reading the same bytes from
 # the dump itself. Median of RUNS (default 3) wall times and peak RSS; ratios against krdb's CLI.
+# "-first" rows start from an empty name-index cache (a vmlinux seen for the first time); the
+# drgn-bt row is drgn's own crashed-thread trace on the same dump (a lower bound: on this dump it
+# picks another CPU, see docs/backtrace-comparison.md).
 # Stock LLDB has no row: it cannot open a kernel dump at all (ProcessElfCore needs virtual PT_LOADs).
 # (3) with --many DIR (the ORC kit's work dir holding out-orc/dumps/many-tasks.d17.kdump, made by
 # its boot_many stage: 1000 sleeping tasks): `krdb core open` + `thread list` of every thread.
@@ -38,13 +41,19 @@ target create $vm
 krdb core open $core
 memory read --force --binary --outfile $tmp/mem.bin --count 0x400000 $start
 L
+cat > "$tmp/bt.py" <<PY
+print(prog.stack_trace(prog.crashed_thread()))
+PY
 cat > "$tmp/read.py" <<PY
 data = prog.read($start, 0x400000)
 open("$tmp/mem.drgn", "wb").write(data)
 PY
 {
   measure krdb-bt "$b/cli/krdb" bt -s "$vm" -c "$core"
+  measure krdb-bt-first sh -c "rm -rf $tmp/cold; KRDB_CACHE_DIR=$tmp/cold exec $b/cli/krdb bt -s $vm -c $core"
   measure lldb-core-open+bt lldb-19 -x -b -s "$tmp/core.lldb"
+  measure lldb-core-open+bt-first sh -c "rm -rf $tmp/cold; KRDB_CACHE_DIR=$tmp/cold exec lldb-19 -x -b -s $tmp/core.lldb"
+  measure drgn-bt drgn -q -c "$core" -s "$vm" "$tmp/bt.py"
   "$b/cli/krdb" serve -s "$vm" -c "$core" > "$tmp/serve.out" 2>/dev/null & srv=$!
   sleep 2; port=$(sed -n 's/.* on 127.0.0.1:\([0-9]*\) .*/\1/p' "$tmp/serve.out")
   measure gdb-on-serve+bt gdb -nx -batch -ex "target remote 127.0.0.1:$port" -ex "thread 3" -ex bt

@@ -1,11 +1,12 @@
 // The kernel crate's types: Arc (refcount + data), ARef, KVec/VVec/KVVec, CString, Error,
 // Mutex/SpinLock (locked?, owner, data), CondVar, Opaque<bindings::X> (as the C struct), List,
-// RBTree and Task. Layouts chosen by member names (../shared/docs/kernel-rust-types.md §1).
+// RBTree and Task (pid, comm, state). Layouts chosen by member names (../shared/docs/kernel-rust-types.md §1).
 #include <set>
 
 #include <fmt/format.h>
 
 #include "format_context.h"
+#include "krdb/kernel/tasks.h"
 
 namespace krdb {
 
@@ -23,6 +24,8 @@ std::optional<TypeId> c_twin(FormatContext& c, const Type& t) {
   return *id;
 }
 
+// A task as `ps` names it: pid, comm and the state letter (task_state_char, shared with ps);
+// a state that cannot be read is '?'.
 std::string task_summary(FormatContext& c, uint64_t task) {
   auto tt = c.info().find_type("struct task_struct");
   if (!tt) return fmt::format("Task({:#x})", task);
@@ -33,7 +36,15 @@ std::string task_summary(FormatContext& c, uint64_t task) {
   auto p = c.uint_at(task + pid->offset, 4);
   auto name = c.memory().read_cstring(task + comm->offset, 16);
   if (!p || !name) return fmt::format("Task({:#x}) {}", task, FormatContext::read_error(task, 8));
-  return fmt::format("Task(pid {}, \"{}\")", int32_t(*p), *name);
+  char state = '?';
+  const Member* st = t->member("__state");
+  const Member* exit = t->member("exit_state");
+  if (st && exit) {
+    auto s = c.uint_at(task + st->offset, c.size_of(st->type).value_or(4));
+    auto e = c.uint_at(task + exit->offset, c.size_of(exit->type).value_or(4));
+    if (s && e) state = task_state_char(*s, *e);
+  }
+  return fmt::format("Task(pid {}, \"{}\", state {})", int32_t(*p), *name, state);
 }
 
 ValueView one_child(std::string head, ValueShape shape, std::string name, ValueRef value) {

@@ -15,13 +15,6 @@ constexpr uint64_t kTaskReport = 0x7f;
 constexpr uint64_t kTaskIdle = 0x402;  // TASK_UNINTERRUPTIBLE | TASK_NOLOAD
 constexpr const char* kStateChars = "RSDTtXZPI";
 
-char state_char(uint64_t state, uint64_t exit_state) {
-  if (state == kTaskIdle) return 'I';
-  uint64_t bits = (state | exit_state) & kTaskReport;
-  int index = bits ? 64 - __builtin_clzll(bits) : 0;  // fls()
-  return index < 9 ? kStateChars[index] : '?';
-}
-
 Expected<int64_t> read_signed(KernelProgram& p, uint64_t addr, const char* type, const char* field) {
   auto f = p.field(type, field);
   if (!f) return f.error();
@@ -32,6 +25,13 @@ Expected<int64_t> read_signed(KernelProgram& p, uint64_t addr, const char* type,
 }
 
 }  // namespace
+
+char task_state_char(uint64_t state, uint64_t exit_state) {
+  if (state == kTaskIdle) return 'I';
+  uint64_t bits = (state | exit_state) & kTaskReport;
+  int index = bits ? 64 - __builtin_clzll(bits) : 0;  // fls()
+  return index < 9 ? kStateChars[index] : '?';
+}
 
 Expected<TaskInfo> read_task(KernelProgram& p, uint64_t task) {
   TaskInfo t;
@@ -48,7 +48,7 @@ Expected<TaskInfo> read_task(KernelProgram& p, uint64_t task) {
   auto exit_state = p.read_field(task, "task_struct", "exit_state");
   if (state && exit_state) {
     t.state_bits = *state | *exit_state;
-    t.state = state_char(*state, *exit_state);
+    t.state = task_state_char(*state, *exit_state);
   }
   auto cpu = p.read_field(task, "task_struct", "cpu");
   if (!cpu) cpu = p.read_field(task, "task_struct", "thread_info.cpu");

@@ -34,6 +34,9 @@ struct TaskList {
 };
 
 Expected<TaskInfo> read_task(KernelProgram& program, uint64_t task);
+// The kernel's task_state_to_char() of task_struct.__state and .exit_state: the one decoding
+// `ps`, `info` and the formatters' Task share.
+char task_state_char(uint64_t state, uint64_t exit_state);
 TaskList list_tasks(KernelProgram& program);
 Expected<uint64_t> per_cpu_offset(KernelProgram& program, unsigned cpu);
 Expected<unsigned> possible_cpus(KernelProgram& program);  // nr_cpu_ids

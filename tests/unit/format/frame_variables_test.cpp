@@ -71,7 +71,7 @@ TEST_CASE("frame variables of the FP kit's Rust panic agree with the panic messa
   auto init = c.frame("<rust_crashme::RustCrashme as Module>::init");
   CHECK(init["local mode"] == "1");  // rust_crashme=1 on the command line
   CHECK(init["local tree"] == "RBTree(len 3) {10: Red, 20: Green(7), 30: Blue { level: 3, bright: true }}");
-  CHECK(init["local owner"] == "ARef(Task(pid 1, \"swapper/0\"))");
+  CHECK(init["local owner"] == "ARef(Task(pid 1, \"swapper/0\", state R))");
   CHECK(init["local state"].find("name: \"rust_crashme-42\"") != std::string::npos);
 
   auto panic = c.frame("panic");  // C: gcc's DW_OP_call_frame_cfa frame base

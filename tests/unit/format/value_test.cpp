@@ -58,7 +58,7 @@ TEST_CASE("kernel Rust values of the sample, as its source wrote them", "[format
   CHECK(f.print(kState + "->payload") ==
         "Some(KBox(Payload { id: 0xdeadbeefcafe, name: \"payload#1\", tag: \"static-tag\", scores: "
         "KVec(len 3, capacity 4) [7, 11, 13], shared: Arc(refcount 2) Mutex(locked by Task(pid 1, "
-        "\"swapper/0\")) KVec(len 7, capacity 8) [4096, 4097, 4098, 4099, 51, 102, 153] }))");
+        "\"swapper/0\", state R)) KVec(len 7, capacity 8) [4096, 4097, 4098, 4099, 51, 102, 153] }))");
   CHECK(f.print(kState + "->counter") == "Pin(KBox(Counter { hits: SpinLock(unlocked) 3, label: b\"hits\" }))");
   CHECK(f.print(kState + "->tree") == "RBTree(len 3) {10: Red, 20: Green(7), 30: Blue { level: 3, bright: true }}");
   CHECK(f.print(kState + "->items") ==
@@ -67,10 +67,10 @@ TEST_CASE("kernel Rust values of the sample, as its source wrote them", "[format
   CHECK(f.print(kState + "->colors") == "KVec(len 2, capacity 2) [Green(42), Blue { level: 1, bright: true }]");
   CHECK(f.print(kState + "->colors[1]") == "Blue { level: 1, bright: true }");
   CHECK(f.print(kState + "->big") == "KVVec(len 8, capacity 8) [0, 1, 4, 9, 16, 25, 36, 49]");
-  CHECK(f.print(kState + "->owner") == "ARef(Task(pid 1, \"swapper/0\"))");
+  CHECK(f.print(kState + "->owner") == "ARef(Task(pid 1, \"swapper/0\", state R))");
   // `->` through an Arc reaches the T in its ArcInner, as `*` does.
   CHECK(f.print(kState + "->shared->data") == "KVec(len 7, capacity 8) [4096, 4097, 4098, 4099, 51, 102, 153]");
-  CHECK(f.print("*" + kState + "->shared") == f.print(kState + "->shared->data").insert(0, "Mutex(locked by Task(pid 1, \"swapper/0\")) "));
+  CHECK(f.print("*" + kState + "->shared") == f.print(kState + "->shared->data").insert(0, "Mutex(locked by Task(pid 1, \"swapper/0\", state R)) "));
   // C values through the same layer.
   CHECK(f.print("init_task.comm") == "\"swapper/0\"");
   CHECK(f.print("init_uts_ns.name.release") == "\"6.12.117\"");
@@ -207,7 +207,7 @@ TEST_CASE("views: the children of kernel Rust values, typed and reachable from t
     REQUIRE(aview.children.size() == 1);
     CHECK(aview.children[0].name == "data");
     ValueView mutex = f.formatter->view(aview.children[0].value);
-    CHECK(mutex.head == "Mutex(locked by Task(pid 1, \"swapper/0\"))");
+    CHECK(mutex.head == "Mutex(locked by Task(pid 1, \"swapper/0\", state R))");
     REQUIRE(mutex.children.size() == 1);
     CHECK(f.formatter->view(mutex.children[0].value).head == "KVec(len 7, capacity 8)");
   }
