@@ -1,5 +1,5 @@
 // The kernel crate's types: Arc (refcount + data), ARef, KVec/VVec/KVVec, CString, Error,
-// Mutex/SpinLock (locked?, owner, data), CondVar, Opaque<bindings::X> (as the C struct), List,
+// Mutex/SpinLock (locked?, owner, data), CondVar (its waiters), Opaque<bindings::X> (as the C struct), List,
 // RBTree and Task (pid, comm, state). Layouts chosen by member names (../shared/docs/kernel-rust-types.md §1).
 #include <set>
 
@@ -211,6 +211,45 @@ ValueView list(FormatContext& c, const ValueRef& v, const Type& t) {
   return view;
 }
 
+// CondVar: the kernel wait queue it wraps (Opaque<wait_queue_head>, laid out by the C DWARF);
+// its waiters are the wait_queue_entry nodes on head (a C list_head ring), counted and shown as
+// the C entries, bounded by max_nodes and cycle-checked like List.
+ValueView condvar(FormatContext& c, const ValueRef& v) {
+  auto queue = c.member(v, "wait_queue_head");
+  auto head_type = c.info().find_type("struct wait_queue_head");
+  auto entry_type = c.info().find_type("struct wait_queue_entry");
+  const Type* h = head_type ? c.resolved(*head_type) : nullptr;
+  const Type* e = entry_type ? c.resolved(*entry_type) : nullptr;
+  const Member* head = h ? h->member("head") : nullptr;
+  const Member* link = e ? e->member("entry") : nullptr;
+  if (!queue || !head) return leaf("CondVar(?)");
+  uint64_t ring = queue->address + head->offset;
+  ValueView view;
+  view.shape = ValueShape::Sequence;
+  std::set<uint64_t> seen;
+  uint64_t count = 0;
+  std::string problem;
+  auto node = c.uint_at(ring, 8);  // list_head {next @0, prev @8}
+  if (!node) return leaf(FormatContext::read_error(ring, 8));
+  while (*node != ring) {
+    if (!seen.insert(*node).second) { problem = fmt::format("<cycle at {:#x}>", *node); break; }
+    if (count >= c.opt().max_nodes) { problem = fmt::format("<stopped after max_nodes={}>", count); break; }
+    ++count;
+    if (view.children.size() < c.opt().max_children)
+      view.children.push_back({fmt::format("[{}]", count - 1),
+                               link ? ValueRef{*entry_type, *node - link->offset} : ValueRef{},
+                               link ? "" : fmt::format("{:#x}", *node)});
+    uint64_t at = *node;
+    node = c.uint_at(at, 8);
+    if (!node) { problem = FormatContext::read_error(at, 8); break; }
+  }
+  if (count == 0 && problem.empty()) return leaf("CondVar(no waiters)");
+  view.head = fmt::format("CondVar({} waiter{})", count, count == 1 ? "" : "s");
+  view.total = count;
+  view.problem = problem;
+  return view;
+}
+
 // RBTree<K, V>: rb_root → Node<K,V> {links: rb_node, key, value}; in-order, bounded, cycle-checked.
 ValueView rbtree(FormatContext& c, const ValueRef& v, const Type& t) {
   auto root = c.path(v, {"root", "rb_node"});
@@ -290,7 +329,7 @@ std::optional<ValueView> known(FormatContext& c, const ValueRef& v, const Type& 
   if (p == "kernel::list::List") return list(c, v, t);
   if (p == "kernel::list::ListLinks") return leaf("ListLinks");
   if (p == "kernel::rbtree::RBTree") return rbtree(c, v, t);
-  if (p == "kernel::sync::condvar::CondVar") return leaf("CondVar");
+  if (p == "kernel::sync::condvar::CondVar") return condvar(c, v);
   if (p == "kernel::types::Opaque") {  // shown as the C type it wraps, from the C DWARF
     ValueRef inner = c.unwrap(v);
     const Type* it = c.resolved(inner.type);

@@ -241,3 +241,37 @@ TEST_CASE("find_type takes LLDB's spelling of Rust generics", "[format][dump]") 
   REQUIRE(atomic);
   CHECK(type_name(info, *atomic, true) == "core::sync::atomic::Atomic<*mut rust_crashme::CrashmeState>");
 }
+
+// CondVar wraps a C wait queue: its waiters are wait_queue_entry nodes on head. log_wait (the
+// printk readers' queue, a real wait_queue_head with no waiter at the crash) read as a CondVar,
+// then given a waiter, a cycle and an unreadable node by patching the ring.
+TEST_CASE("CondVar: the waiters of the wait queue it wraps, bounded and cycle-checked", "[format][dump]") {
+  Fixture f;
+  uint64_t queue = f.address("log_wait");
+  uint64_t other = f.address("oom_victims_wait");
+  uint64_t head = queue + 8, other_head = other + 8;  // wait_queue_head { lock @0, head @8 }
+  REQUIRE(f.pointer_at(head) == head);                // empty ring
+  std::string expr = fmt::format("(kernel::sync::condvar::CondVar){:#x}", queue);
+  CHECK(f.print(expr) == "CondVar(no waiters)");
+  SECTION("one waiter: counted and shown as the C entry") {
+    f.memory->patch(head, other_head, 8);
+    f.memory->patch(other_head, head, 8);
+    std::string out = f.print(expr);
+    CHECK(out.rfind("CondVar(1 waiter) [", 0) == 0);
+    auto v = f.formatter->evaluate(expr);
+    REQUIRE(v);
+    ValueView view = f.formatter->view(*v);
+    REQUIRE(view.children.size() == 1);
+    CHECK(view.children[0].value.address == other_head - 24);  // wait_queue_entry.entry @24
+  }
+  SECTION("a ring that never comes back to its head is a cycle") {
+    f.memory->patch(head, other_head, 8);
+    f.memory->patch(other_head, other_head, 8);
+    CHECK(f.print(expr).find(fmt::format("<cycle at {:#x}>", other_head)) != std::string::npos);
+    CHECK(f.memory->reads() < 200);
+  }
+  SECTION("an unreadable node says which address") {
+    f.memory->patch(head, 0xdead000000000000ull, 8);
+    CHECK(f.print(expr).find("<error: cannot read 0xdead000000000000") != std::string::npos);
+  }
+}
