@@ -511,7 +511,8 @@ TEST_CASE("dump: at dump level 1 only zero pages are missing, and they read as z
 // Dumps whose headers ask libkdumpfile for absurd allocations (fuzzer finds, tests/data/
 // fuzz-regressions): refused quickly with libkdumpfile's reason, the file named.
 TEST_CASE("dump: headers that ask for absurd allocations are refused", "[dump]") {
-  for (const char* name : {"dump-huge-strtab-40655af7.bin", "dump-huge-notes-55645b4f.bin"}) {
+  for (const char* name : {"dump-huge-strtab-40655af7.bin", "dump-huge-notes-55645b4f.bin",
+                           "dump-kdump-huge-notes-20ec845b.bin"}) {
     std::string path = std::string(KRDB_SOURCE_DIR) + "/tests/data/fuzz-regressions/" + name;
     auto start = std::chrono::steady_clock::now();
     auto d = Dump::open(path);
