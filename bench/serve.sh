@@ -42,7 +42,7 @@ krdb core open $core
 memory read --force --binary --outfile $tmp/mem.bin --count 0x400000 $start
 L
 cat > "$tmp/bt.py" <<PY
-print(prog.stack_trace(prog.crashed_thread()))
+print(prog.crashed_thread().stack_trace())
 PY
 cat > "$tmp/read.py" <<PY
 data = prog.read($start, 0x400000)
