@@ -10,8 +10,18 @@ import json
 import lldb
 
 _lib = None
-_rust_types = {}   # (module, type name) -> bool
-_type_cache = {}   # (parent type name, path) -> lldb.SBType
+_rust_types = {}   # (target, modules, module, type name) -> bool
+_type_cache = {}   # (target, module, parent type name, path, type) -> lldb.SBType
+# Both caches are per target and module (another vmlinux may give a name another type) and are
+# emptied when they reach this many entries, so a long session does not grow them without end.
+_MAX_CACHED = 20000
+
+
+def _remember(cache, key, value):
+    if len(cache) >= _MAX_CACHED:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def attach(library_path):
@@ -44,8 +54,9 @@ def is_rust_type(sbtype, internal_dict):
     module = _module_of(sbtype)
     key = (target.GetExecutable().fullpath, target.GetNumModules(), module, name)
     if key not in _rust_types:
-        _rust_types[key] = bool(_lib.krdb_lldb_is_rust(debugger.GetID(), debugger.GetIndexOfTarget(target),
-                                                       module.encode(), name.encode()))
+        return _remember(_rust_types, key,
+                         bool(_lib.krdb_lldb_is_rust(debugger.GetID(), debugger.GetIndexOfTarget(target),
+                                                     module.encode(), name.encode())))
     return _rust_types[key]
 
 
@@ -91,13 +102,14 @@ def _replay(sbtype, path):
 def _child_type(valobj, child):
     parent = valobj.GetType().GetUnqualifiedType()
     path = child.get("path")
-    key = (parent.GetName(), repr(path), child.get("type"))
+    key = (valobj.GetTarget().GetExecutable().fullpath, _module_of(parent), parent.GetName(), repr(path),
+           child.get("type"))
     if key not in _type_cache:
         t = _replay(parent, path) if path is not None else None
         if t is None:  # no path from the parent: a type found by name (C types, base types)
             t = valobj.GetTarget().FindFirstType(child.get("type", ""))
             t = t if t.IsValid() else None
-        _type_cache[key] = t
+        return _remember(_type_cache, key, t)
     return _type_cache[key]
 
 
