@@ -2,8 +2,11 @@
 // kernel Rust types through the formatter layer (include/krdb/format/value.h). EXPR is a global
 // (C name or Rust path) with `*`, `.field`, `->field`, `[i]`, or `(TYPE)0xADDRESS`.
 // `--frame N` prints the locals and parameters of frame N of the panicking CPU's backtrace
-// (numbered as `krdb bt` numbers it; `--cpu` picks another CPU).
+// (numbered as `krdb bt` numbers it; `--cpu` picks another CPU); `--frame N EXPR…` evaluates each
+// EXPR there, its leading name being one of the frame's variables (else a global).
 #include <fmt/format.h>
+
+#include <functional>
 
 #include "kernel_args.h"
 #include "krdb/format/frame_variables.h"
@@ -32,7 +35,39 @@ struct PrintArgs {
   }
 };
 
-// `--frame N`: the variables of one frame of a CPU's backtrace.
+// One printed expression: its text, and where and of what type when it is a value in memory.
+struct Printed {
+  std::string text;
+  std::optional<std::string> type;
+  std::optional<uint64_t> address;
+};
+
+// EXPR = value lines (or a JSON array) for each expression; the exit code of the worst.
+int print_expressions(const PrintArgs& a, const std::function<Expected<Printed>(const std::string&)>& eval) {
+  int rc = kExitOk;
+  nlohmann::json all = nlohmann::json::array();
+  for (const std::string& expr : a.expressions) {
+    auto v = eval(expr);
+    if (!v) {
+      fmt::print(stderr, "krdb print: {}: {}\n", expr, v.error().describe());
+      rc = v.error().kind == ErrorKind::Usage ? kExitUsage : kExitFailed;
+      if (a.kernel.format == "json") all.push_back({{"expression", expr}, {"error", v.error().describe()}});
+      continue;
+    }
+    if (a.kernel.format == "json") {
+      nlohmann::json one = {{"expression", expr}, {"value", v->text}};
+      if (v->type) one["type"] = *v->type;
+      if (v->address) one["address"] = *v->address;
+      all.push_back(one);
+    } else {
+      fmt::print("{} = {}\n", expr, v->text);
+    }
+  }
+  if (a.kernel.format == "json") fmt::print("{}\n", json_text(all));
+  return rc;
+}
+
+// `--frame N`: the variables of one frame of a CPU's backtrace, or expressions over them.
 int print_frame(KernelProgram& program, const PrintArgs& a) {
   KernelUnwinder unwinder(program, backtrace_options(a.modules));
   KernelCpus cpus = read_cpus(program, dump_records(*program.dump()), false);
@@ -49,6 +84,12 @@ int print_frame(KernelProgram& program, const PrintArgs& a) {
                *a.frame, cpu, bt.number_of(bt.frames.size()));
     return kExitUsage;
   }
+  if (!a.expressions.empty())
+    return print_expressions(a, [&](const std::string& expr) -> Expected<Printed> {
+      auto text = kernel_frame_expression(program, unwinder, bt, *number, expr, a.options());
+      if (!text) return text.error();
+      return Printed{*text, std::nullopt, std::nullopt};
+    });
   auto vars = kernel_frame_variables(program, unwinder, bt, *number, a.options());
   if (!vars) {
     fmt::print(stderr, "krdb print: frame {}: {}\n", *a.frame, vars.error().describe());
@@ -72,25 +113,11 @@ int run(const PrintArgs& a) {
   KernelProgram& program = **p;
   if (a.frame) return print_frame(program, a);
   ValueFormatter formatter(program.debug_info(), program.memory(), program.kaslr_offset(), a.options());
-  int rc = kExitOk;
-  nlohmann::json all = nlohmann::json::array();
-  for (const std::string& expr : a.expressions) {
+  return print_expressions(a, [&](const std::string& expr) -> Expected<Printed> {
     auto v = formatter.evaluate(expr);
-    if (!v) {
-      fmt::print(stderr, "krdb print: {}: {}\n", expr, v.error().describe());
-      rc = v.error().kind == ErrorKind::Usage ? kExitUsage : kExitFailed;
-      if (a.kernel.format == "json") all.push_back({{"expression", expr}, {"error", v.error().describe()}});
-      continue;
-    }
-    std::string text = formatter.format(*v);
-    if (a.kernel.format == "json")
-      all.push_back({{"expression", expr}, {"type", formatter.type_name(v->type)},
-                     {"address", v->address}, {"value", text}});
-    else
-      fmt::print("{} = {}\n", expr, text);
-  }
-  if (a.kernel.format == "json") fmt::print("{}\n", json_text(all));
-  return rc;
+    if (!v) return v.error();
+    return Printed{formatter.format(*v), formatter.type_name(v->type), v->address};
+  });
 }
 
 }  // namespace
@@ -101,15 +128,16 @@ void add_print_command(CLI::App& app, int& exit_code) {
   add_kernel_options(cmd, a->kernel);
   cmd->add_option("expressions", a->expressions,
                   "a global (C name or Rust path) with *, .field, ->field, [i]; or (TYPE)0xADDRESS");
-  cmd->add_option("--frame", a->frame, "print the locals and parameters of this frame (as `krdb bt` numbers it)");
+  cmd->add_option("--frame", a->frame,
+                  "print the locals and parameters of this frame (as `krdb bt` numbers it); with EXPRs, evaluate them there");
   cmd->add_option("--cpu", a->cpu, "with --frame: a CPU's backtrace (default: the one that panicked)");
   add_module_options(cmd, a->modules);
   cmd->add_option("--max-children", a->max_children, "elements shown per container (--limit format_children)");
   cmd->add_option("--max-string", a->max_string_bytes, "bytes shown per string (--limit format_string_bytes)");
   cmd->add_option("--max-depth", a->max_depth, "nesting of values shown (--limit format_depth)");
   cmd->callback([a, &exit_code] {
-    if (a->expressions.empty() == !a->frame) {
-      fmt::print(stderr, "krdb print: give expressions, or --frame N (not both)\n");
+    if (a->expressions.empty() && !a->frame) {
+      fmt::print(stderr, "krdb print: give expressions, --frame N, or both\n");
       exit_code = kExitUsage;
       return;
     }

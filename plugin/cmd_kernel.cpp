@@ -180,12 +180,13 @@ bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
     result.SetError("usage: krdb print EXPR…   (a global: C name or Rust path; *, .field, ->field, [i], (TYPE)0xADDR)");
     return false;
   }
-  if (args[0] == "--frame") {  // the locals of frame N of the selected thread, as `krdb bt` numbers it
-    std::optional<uint64_t> frame = args.size() == 2 ? parse_unsigned(args[1], 10) : std::nullopt;
+  if (args[0] == "--frame") {  // frame N of the selected thread, as `krdb bt` numbers it
+    std::optional<uint64_t> frame = args.size() >= 2 ? parse_unsigned(args[1], 10) : std::nullopt;
     if (!frame) {
-      result.SetError("usage: krdb print --frame N   (N as `krdb bt` numbers the selected thread's frames)");
+      result.SetError("usage: krdb print --frame N [EXPR…]   (N as `krdb bt` numbers the selected thread's frames)");
       return false;
     }
+    std::vector<std::string> expressions(args.begin() + 2, args.end());
     return with_kernel(debugger, result, [&](KernelProgram& program) {
       RegisterSet regs = thread_registers(debugger.GetSelectedTarget().GetProcess().GetSelectedThread());
       if (!regs.has(Reg::rip) || !regs.has(Reg::rsp)) {
@@ -199,6 +200,20 @@ bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
       if (!number) {
         result.SetError(fmt::format("no frame {} (the backtrace has {} frames)", n, bt.number_of(bt.frames.size())).c_str());
         return false;
+      }
+      if (!expressions.empty()) {  // EXPRs over the frame's variables (else globals)
+        std::string errors;
+        for (const std::string& expr : expressions) {
+          auto text = kernel_frame_expression(program, unwinder, bt, *number, expr);
+          if (!text) errors += (errors.empty() ? "" : "\n") + expr + ": " + text.error().describe();
+          else result.Printf("%s = %s\n", expr.c_str(), text->c_str());
+        }
+        if (!errors.empty()) {
+          result.SetError(errors.c_str());
+          return false;
+        }
+        result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+        return true;
       }
       auto vars = kernel_frame_variables(program, unwinder, bt, *number);
       if (!vars) {
@@ -257,7 +272,7 @@ void add_kernel_commands(lldb::SBCommand& krdb) {
                   "Print kernel values as their source reads them: kernel Rust types (Arc, KBox, KVec, CString, "
                   "Error, Result/Option, Mutex/SpinLock, List, RBTree, Task, …) and C types, bounded and "
                   "corruption-safe (the same output as the CLI's krdb print).",
-                  "krdb print EXPR…  |  krdb print --frame N   (locals and parameters of frame N, as krdb bt numbers them)");
+                  "krdb print EXPR…  |  krdb print --frame N [EXPR…]   (locals and parameters of frame N, as krdb bt numbers them, or EXPRs over them)");
   krdb.AddCommand("ps", new Command(do_ps),
                   "The tasks of the live kernel: pid, parent, CPU, state, command.", "krdb ps");
 }

@@ -5,6 +5,7 @@
 #include "krdb/format/frame_variables.h"
 
 #include <cstring>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -72,9 +73,52 @@ std::vector<FrameVariableValue> frame_variables(ValueFormatter& formatter, const
   return out;
 }
 
-Expected<std::vector<FrameVariableValue>> kernel_frame_variables(KernelProgram& program, KernelUnwinder& unwinder,
-                                                                 const Backtrace& backtrace, FrameNumber number,
-                                                                 FormatOptions options) {
+Expected<std::string> frame_expression(ValueFormatter& formatter, const FrameInfo& frame,
+                                       const FrameContext& context, const std::string& expression) {
+  std::string name = ValueFormatter::leading_name(expression);
+  const Variable* var = nullptr;
+  for (const Variable& v : frame.variables)  // innermost last: the one the source sees at the pc
+    if (!name.empty() && v.name == name) var = &v;
+  if (!var) {  // a global, or a cast
+    auto v = formatter.evaluate(expression);
+    if (!v && v.error().kind == ErrorKind::NotFound && !name.empty() && name == ValueFormatter::leading_name(expression))
+      return Error(ErrorKind::NotFound,
+                   fmt::format("'{}' is not a variable of {} and {}", name, frame.display_name(), v.error().message),
+                   v.error().context);
+    if (!v) return v.error();
+    return formatter.format(*v);
+  }
+  if (!var->type) return Error(ErrorKind::NotFound, name + " has no type in DWARF", expression);
+  FrameContext c = context;
+  c.frame_base = &frame.frame_base;
+  auto where = evaluate_location(var->location, value_size(formatter.debug_info(), var->type), c);
+  if (!where) return Error(ErrorKind::NotFound, fmt::format("{} is {} here", name, unavailable_text(where.error())), expression);
+  auto print = [&](ValueFormatter& f, uint64_t address) -> Expected<std::string> {
+    auto v = f.evaluate(expression, [&](const std::string& n) -> std::optional<ValueRef> {
+      if (n == name) return ValueRef{var->type, address};
+      return std::nullopt;
+    });
+    if (!v) return v.error();
+    return f.format(*v);
+  };
+  if (where->in_memory()) return print(formatter, *where->address);
+  OverlayMemory overlay(formatter.memory(), std::move(where->bytes));
+  ValueFormatter in_overlay(formatter.debug_info(), overlay, formatter.slide(), formatter.options());
+  return print(in_overlay, kOverlayBase);
+}
+
+namespace {
+
+// A kernel frame's DWARF function, typed by the file that describes its pc (the vmlinux, or the
+// module's .ko as the unwinder found it), with a formatter over that file at its slide.
+struct KernelFrame {
+  std::unique_ptr<ValueFormatter> formatter;
+  FrameInfo function;
+  FrameContext context;
+};
+
+Expected<KernelFrame> kernel_frame(KernelProgram& program, KernelUnwinder& unwinder,
+                                   const Backtrace& backtrace, FrameNumber number, FormatOptions options) {
   if (number.physical >= backtrace.frames.size()) return Error(ErrorKind::Usage, "no such frame");
   const Frame& f = backtrace.frames[number.physical];
   uint64_t lookup = lookup_address(f);
@@ -90,9 +134,29 @@ Expected<std::vector<FrameVariableValue>> kernel_frame_variables(KernelProgram& 
   // runtime − file address: the KASLR slide for vmlinux, the section's load address for a .ko
   // (exact for the code and the locals; a module global's DW_OP_addr in another section is not).
   uint64_t slide = lookup - place->file_address;
-  ValueFormatter formatter(*place->info, program.memory(), slide, options);
-  return frame_variables(formatter, where.frames[number.inlined],
-                         frame_context(backtrace, number.physical, slide, program.memory()));
+  KernelFrame k;
+  k.formatter = std::make_unique<ValueFormatter>(*place->info, program.memory(), slide, options);
+  k.function = std::move(where.frames[number.inlined]);
+  k.context = frame_context(backtrace, number.physical, slide, program.memory());
+  return k;
+}
+
+}  // namespace
+
+Expected<std::vector<FrameVariableValue>> kernel_frame_variables(KernelProgram& program, KernelUnwinder& unwinder,
+                                                                 const Backtrace& backtrace, FrameNumber number,
+                                                                 FormatOptions options) {
+  auto k = kernel_frame(program, unwinder, backtrace, number, options);
+  if (!k) return k.error();
+  return frame_variables(*k->formatter, k->function, k->context);
+}
+
+Expected<std::string> kernel_frame_expression(KernelProgram& program, KernelUnwinder& unwinder,
+                                              const Backtrace& backtrace, FrameNumber number,
+                                              const std::string& expression, FormatOptions options) {
+  auto k = kernel_frame(program, unwinder, backtrace, number, options);
+  if (!k) return k.error();
+  return frame_expression(*k->formatter, k->function, k->context, expression);
 }
 
 }  // namespace krdb

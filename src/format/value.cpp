@@ -284,7 +284,15 @@ std::optional<ValueRef> deref(FormatContext& c, const ValueRef& v) {
 
 }  // namespace
 
-Expected<ValueRef> ValueFormatter::evaluate(const std::string& expression) {
+std::string ValueFormatter::leading_name(const std::string& expression) {
+  ExprParser p{expression};
+  while (p.eat("*")) {
+  }
+  if (p.eat("(")) return {};
+  return p.ident();
+}
+
+Expected<ValueRef> ValueFormatter::evaluate(const std::string& expression, const LocalLookup& local) {
   FormatContext c{*this};
   ExprParser p{expression};
   size_t derefs = 0;
@@ -307,12 +315,16 @@ Expected<ValueRef> ValueFormatter::evaluate(const std::string& expression) {
     v = {*id, *address};
   } else {
     std::string name = p.ident();
-    if (name.empty()) return Error(ErrorKind::Usage, "expected a global variable name", expression);
-    auto type = info_.variable_type(name);
-    if (!type) return type.error();
-    auto address = info_.variable_address(name);
-    if (!address) return address.error();
-    v = {*type, *address + slide_};
+    if (name.empty()) return Error(ErrorKind::Usage, "expected a variable name", expression);
+    if (auto found = local ? local(name) : std::nullopt) {
+      v = *found;
+    } else {
+      auto type = info_.variable_type(name);
+      if (!type) return type.error();
+      auto address = info_.variable_address(name);
+      if (!address) return address.error();
+      v = {*type, *address + slide_};
+    }
   }
   for (p.spaces(); p.pos < expression.size(); p.spaces()) {
     if (p.eat(".") || p.eat("->")) {

@@ -55,4 +55,16 @@ Expected<std::vector<FrameVariableValue>> kernel_frame_variables(KernelProgram& 
                                                                  const Backtrace& backtrace, FrameNumber number,
                                                                  FormatOptions options = format_options(default_limits()));
 
+// `krdb print --frame N EXPR`: EXPR as ValueFormatter::evaluate reads it, its leading name being
+// the frame's variable of that name (the innermost declared), else a global; formatted on one
+// line. A variable held in a register or pieces is read from its bytes (the overlay), so `.field`,
+// `[i]`, `->` and `*` work on it too. A variable that cannot be located here is an Error that says
+// why (`<optimised out>`, `<unavailable: …>`).
+Expected<std::string> frame_expression(ValueFormatter& formatter, const FrameInfo& frame,
+                                       const FrameContext& context, const std::string& expression);
+Expected<std::string> kernel_frame_expression(KernelProgram& program, KernelUnwinder& unwinder,
+                                              const Backtrace& backtrace, FrameNumber number,
+                                              const std::string& expression,
+                                              FormatOptions options = format_options(default_limits()));
+
 }  // namespace krdb

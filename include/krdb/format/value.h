@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,8 +92,12 @@ class ValueFormatter {
   // `krdb print` expressions: a global (C name or Rust path, e.g. rust_crashme::RUST_CRASHME_STATE),
   // then any of `.field`, `->field`, `[i]`, and a leading `*` (dereference: pointers, references,
   // NonNull, Box/KBox, Arc, ARef, atomics holding a pointer). A cast `(TYPE)0xADDR` names a value
-  // at an address.
-  Expected<ValueRef> evaluate(const std::string& expression);
+  // at an address. `local`, when given, is asked first for the expression's leading name (a
+  // frame's variables shadow globals, as in the source); nullopt: not a local, look for a global.
+  using LocalLookup = std::function<std::optional<ValueRef>(const std::string& name)>;
+  Expected<ValueRef> evaluate(const std::string& expression, const LocalLookup& local = {});
+  // The name an expression starts with ("ctx" of "*ctx->state"); empty for a cast.
+  static std::string leading_name(const std::string& expression);
   // The type's name as printed (qualified for Rust).
   std::string type_name(TypeId type);
 

@@ -47,6 +47,16 @@ struct Crash {
     FAIL("no frame " << name);
     return {};
   }
+  // `krdb print --frame N EXPR` in the first frame whose function is `name`.
+  Expected<std::string> expr(const std::string& name, const std::string& expression) {
+    for (size_t n = 0; auto number = bt.frame_number(n); ++n) {
+      const Frame& f = bt.frames[number->physical];
+      if (f.where.frames.empty() || f.where.frames[number->inlined].display_name() != name) continue;
+      return kernel_frame_expression(*program, *unwinder, bt, *number, expression);
+    }
+    FAIL("no frame " << name);
+    return Error(ErrorKind::NotFound, "no frame");
+  }
 };
 
 }  // namespace
@@ -150,4 +160,32 @@ TEST_CASE("frame variables with the stack unreadable or garbage: said per variab
     return;
   }
   FAIL("no walk frame");
+}
+
+// Expressions over a frame's variables (`krdb print --frame N EXPR`): members, indexing and
+// dereferences of locals in memory and in registers, globals beside them, and locals that are
+// not there said as such.
+TEST_CASE("expressions over a frame's variables, in memory and in registers", "[format][dump]") {
+  Crash c(kFp);
+  const std::string walk = "<rust_crashme::CrashmeState>::walk";
+  CHECK(c.expr(walk, "ctx.sum").value_or("?") == "102");       // WalkCtx on the stack
+  CHECK(c.expr(walk, "values[2]").value_or("?") == "51");
+  CHECK(c.expr(walk, "ctx.state->name").value_or("?") == "\"rust_crashme-42\"");
+  // In the visitor, `ctx` is a register: the local *mut WalkCtx, which shadows the c_void param.
+  CHECK(c.expr("rust_crashme::rust_crashme_visit", "ctx->visited").value_or("?") == "3");
+  const std::string init = "<rust_crashme::RustCrashme as Module>::init";
+  CHECK(c.expr(init, "owner").value_or("?") == "ARef(Task(pid 1, \"swapper/0\", state R))");  // a register
+  CHECK(c.expr(init, "payload->name").value_or("?") == "\"payload#1\"");
+  CHECK(c.expr(init, "items").value_or("?").starts_with("List(len 3) [Item { value: 100"));
+  CHECK(c.expr(init, "rust_crashme::RUST_CRASHME_STATE->name").value_or("?") == "\"rust_crashme-42\"");
+
+  auto gone = c.expr("<rust_crashme::CrashmeState>::check", "self.name");
+  REQUIRE_FALSE(gone);
+  CHECK(gone.error().message.find("self is <unavailable: entry value") != std::string::npos);
+  auto none = c.expr(walk, "nosuch.x");
+  REQUIRE_FALSE(none);
+  CHECK(none.error().message.find("'nosuch' is not a variable of " + walk) != std::string::npos);
+  auto member = c.expr(walk, "ctx.nosuch");
+  REQUIRE_FALSE(member);
+  CHECK(member.error().message.find("no member 'nosuch'") != std::string::npos);
 }
