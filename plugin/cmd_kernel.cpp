@@ -173,6 +173,23 @@ bool do_triage(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
   });
 }
 
+// EXPR = value for each expression; the errors said once at the end (the others still print).
+bool print_each(const std::vector<std::string>& expressions, lldb::SBCommandReturnObject& result,
+                const std::function<Expected<std::string>(const std::string&)>& eval) {
+  std::string errors;
+  for (const std::string& expr : expressions) {
+    auto text = eval(expr);
+    if (!text) errors += (errors.empty() ? "" : "\n") + expr + ": " + text.error().describe();
+    else result.Printf("%s = %s\n", expr.c_str(), text->c_str());
+  }
+  if (!errors.empty()) {
+    result.SetError(errors.c_str());
+    return false;
+  }
+  result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+  return true;
+}
+
 // `krdb print EXPR…`: the formatter layer on the kernel behind this target (live or served).
 bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
               lldb::SBCommandReturnObject& result) {
@@ -201,20 +218,10 @@ bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
         result.SetError(fmt::format("no frame {} (the backtrace has {} frames)", n, bt.number_of(bt.frames.size())).c_str());
         return false;
       }
-      if (!expressions.empty()) {  // EXPRs over the frame's variables (else globals)
-        std::string errors;
-        for (const std::string& expr : expressions) {
-          auto text = kernel_frame_expression(program, unwinder, bt, *number, expr);
-          if (!text) errors += (errors.empty() ? "" : "\n") + expr + ": " + text.error().describe();
-          else result.Printf("%s = %s\n", expr.c_str(), text->c_str());
-        }
-        if (!errors.empty()) {
-          result.SetError(errors.c_str());
-          return false;
-        }
-        result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
-        return true;
-      }
+      if (!expressions.empty())  // EXPRs over the frame's variables (else globals)
+        return print_each(expressions, result, [&](const std::string& expr) {
+          return kernel_frame_expression(program, unwinder, bt, *number, expr);
+        });
       auto vars = kernel_frame_variables(program, unwinder, bt, *number);
       if (!vars) {
         result.SetError(vars.error().describe().c_str());
@@ -229,21 +236,11 @@ bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
   // unless each parses alone.
   return with_kernel(debugger, result, [&](KernelProgram& program) {
     ValueFormatter formatter(program.debug_info(), program.memory(), program.kaslr_offset());
-    std::string errors;  // said once at the end; the other expressions still print
-    for (const std::string& expr : args) {
+    return print_each(args, result, [&](const std::string& expr) -> Expected<std::string> {
       auto v = formatter.evaluate(expr);
-      if (!v) {
-        errors += (errors.empty() ? "" : "\n") + expr + ": " + v.error().describe();
-        continue;
-      }
-      result.Printf("%s = %s\n", expr.c_str(), formatter.format(*v).c_str());
-    }
-    if (!errors.empty()) {
-      result.SetError(errors.c_str());
-      return false;
-    }
-    result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
-    return true;
+      if (!v) return v.error();
+      return formatter.format(*v);
+    });
   });
 }
 

@@ -151,6 +151,7 @@ struct DebugInfo::Impl {
     std::unordered_set<TypeId> declarations;
     size_t merged = 0;  // units merged so far, in order
   };
+  bool scan_next_unit(NameIndexBuild& build);         // thread-safe: claims and scans one unit
   void scan_queued_units(NameIndexBuild& build);      // thread-safe: claims units until none is left
   void scan_and_merge_names(NameIndexBuild& build);   // workers scan; this thread merges in order
   void finish_name_index(NameIndexBuild& build);      // the rest (libdwarf), then publish

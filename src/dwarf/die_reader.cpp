@@ -178,14 +178,15 @@ struct FormSizes {
   }
 };
 
-int64_t fixed_form_size(uint64_t form, const UnitHeader& h) {
-  if (form < DieReader::kFormSizeTable) return DieReader::form_size_table(h)[form];
+// `sizes`: DieReader::form_size_table(h), looked up once per unit by the caller.
+int64_t fixed_form_size(uint64_t form, const int8_t* sizes, const UnitHeader& h) {
+  if (form < DieReader::kFormSizeTable) return sizes[form];
   return fixed_form_size_switch(form, h);
 }
 
 // The step that skips a value of `form`.
-SkipStep skip_step(uint64_t form, const UnitHeader& h) {
-  if (int64_t n = fixed_form_size(form, h); n >= 0) return {SkipStep::Fixed, uint32_t(n)};
+SkipStep skip_step(uint64_t form, const int8_t* sizes, const UnitHeader& h) {
+  if (int64_t n = fixed_form_size(form, sizes, h); n >= 0) return {SkipStep::Fixed, uint32_t(n)};
   switch (form) {
     case DW_FORM_sdata: return {SkipStep::Sleb, 0};
     case DW_FORM_udata: case DW_FORM_ref_udata: case DW_FORM_strx: case DW_FORM_addrx:
@@ -248,9 +249,7 @@ Expected<const Abbrev*> AbbrevTable::find_slow(uint64_t code) {
       if (spec.form == DW_FORM_implicit_const) spec.implicit = c.sleb128();
       if (!c.ok() || (spec.name == 0 && spec.form == 0)) break;
       attr_pool_.push_back(spec);
-      SkipStep step = spec.form < DieReader::kFormSizeTable && form_sizes_[spec.form] >= 0
-                          ? SkipStep{SkipStep::Fixed, uint32_t(form_sizes_[spec.form])}
-                          : skip_step(spec.form, header_);
+      SkipStep step = skip_step(spec.form, form_sizes_, header_);
       bool fixed = step.kind == SkipStep::Fixed;
       if (spec.name == DW_AT_sibling && a.fixed_size >= 0 && a.sibling_form == 0) {
         a.sibling_at = uint32_t(a.fixed_size);
@@ -489,7 +488,7 @@ const int8_t* DieReader::form_size_table(const UnitHeader& h) {
 }
 
 Expected<void> DieReader::skip_variable(uint64_t form) {
-  if (int64_t n = fixed_form_size(form, h_); n >= 0) {  // a fixed form above the table
+  if (int64_t n = fixed_form_size(form, form_sizes_, h_); n >= 0) {  // a fixed form above the table
     c_.skip(uint64_t(n));
     return cursor_ok();
   }

@@ -107,13 +107,20 @@ void merge_unit(DebugInfo::Impl::NameIndexBuild& b, const dw::UnitNames& unit) {
 
 }  // namespace
 
+// Claims the next unscanned unit and scans it; false when every unit is claimed.
+bool DebugInfo::Impl::scan_next_unit(NameIndexBuild& b) {
+  size_t i = units.size();
+  if (b.next_scan.load(std::memory_order_relaxed) < units.size()) i = b.next_scan.fetch_add(1);
+  if (i >= units.size()) return false;
+  b.scanned[i] = dw::scan_unit_names(b.sections, units[i].offset, limits);
+  b.ready[i].store(true, std::memory_order_release);
+  b.ready[i].notify_one();
+  return true;
+}
+
 void DebugInfo::Impl::scan_queued_units(NameIndexBuild& b) {
   if (b.sections.info.empty() || b.sections.abbrev.empty()) return;  // libdwarf reads them all
-  for (size_t i; b.next_scan.load(std::memory_order_relaxed) < units.size() &&
-                 (i = b.next_scan.fetch_add(1)) < units.size();) {
-    b.scanned[i] = dw::scan_unit_names(b.sections, units[i].offset, limits);
-    b.ready[i].store(true, std::memory_order_release);
-    b.ready[i].notify_one();
+  while (scan_next_unit(b)) {
   }
 }
 
@@ -137,14 +144,7 @@ void DebugInfo::Impl::scan_and_merge_names(NameIndexBuild& b) {
       ++b.merged;
       continue;
     }
-    size_t i = n;
-    if (b.next_scan.load(std::memory_order_relaxed) < n) i = b.next_scan.fetch_add(1);
-    if (i < n) {
-      b.scanned[i] = dw::scan_unit_names(b.sections, units[i].offset, limits);
-      b.ready[i].store(true, std::memory_order_release);
-    } else {
-      b.ready[b.merged].wait(false, std::memory_order_acquire);  // another thread scans it
-    }
+    if (!scan_next_unit(b)) b.ready[b.merged].wait(false, std::memory_order_acquire);  // another thread scans it
   }
   scan_queued_units(b);  // after a failed unit: the scan still ends on every thread
   for (auto& t : pool) t.join();
