@@ -14,7 +14,9 @@ BUILD_PKGS=(build-essential cmake ninja-build pkg-config
 TEST_PKGS=(rustc-web gcc gdb binutils rustfilt libiberty-dev qemu-system-x86 makedumpfile
   crash python3-drgn clang-19 libclang-rt-19-dev hyperfine time bc python3-jsonschema)
 # Rebuilding the kernel fixture (scripts/kernel-fixture/build.sh).
-FIXTURE_PKGS=(bc flex bison libelf-dev libssl-dev cpio linux-source-6.12 rust-web-src rustfmt-web
+# linux-source-6.12 is pinned: the committed vmlinux is 6.12.117, and modules built for the kit
+# (rust_values.ko) must load into its committed bzImage.
+FIXTURE_PKGS=(bc flex bison libelf-dev libssl-dev cpio linux-source-6.12=6.12.117-1~deb12u1 rust-web-src rustfmt-web
   bindgen libclang-dev libclang-14-dev clang-19 lld-19 llvm-19 busybox-static)
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
@@ -22,7 +24,10 @@ want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 
 missing=()
 for p in "${want[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  name=${p%%=*} version=${p#*=}   # NAME or NAME=VERSION (a pinned version)
+  [ "$(dpkg-query -W -f='${Status}' "$name" 2>/dev/null)" = "install ok installed" ] &&
+    { [ "$name" = "$p" ] || [ "$(dpkg-query -W -f='${Version}' "$name")" = "$version" ]; } ||
+    missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

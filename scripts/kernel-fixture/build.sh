@@ -8,7 +8,7 @@
 #   crash / drgn / gdb make of the dumps.
 #
 # Usage: [KRDB_FIXTURE_UNWINDER=fp|orc] ./build.sh [STAGE...]   (no argument = all stages, in order)
-#   packages source sample config kernel initramfs boot makedumpfile package
+#   packages source sample config kernel initramfs boot makedumpfile package [boot_values package_values]
 #   (plus `analyze` and `sizes`: the peers' baseline and artefact sizes, not run by default)
 # Every stage is idempotent; timings go to logs/timings.txt.
 set -euo pipefail
@@ -88,7 +88,7 @@ PY
 stage_sample() {
   # Our sample: samples/rust/rust_crashme{,_ko}.rs + rust_crashme_helper.c, Kconfig/Makefile hooks.
   cp -u "$HERE"/sample/rust_crashme.rs "$HERE"/sample/rust_crashme_ko.rs "$HERE"/sample/rust_crashme_warn.rs \
-        "$HERE"/sample/rust_crashme_helper.c "$SRC/samples/rust/"
+        "$HERE"/sample/rust_values.rs "$HERE"/sample/rust_crashme_helper.c "$SRC/samples/rust/"
   # twin/: the built-in sample built again as a module (the .ko-vs-built-in signature check).
   mkdir -p "$SRC/samples/rust/twin"
   cp -u "$HERE"/sample/rust_crashme.rs "$SRC/samples/rust/twin/"
@@ -127,7 +127,8 @@ stage_kernel() {
   kmake -j"$(nproc)" all > "$LOGS/kernel-build.log" 2>&1 || { tail -50 "$LOGS/kernel-build.log"; return 1; }
   cp "$BUILD/vmlinux" "$BUILD/arch/x86/boot/bzImage" "$BUILD/System.map" "$OUT/"
   cp "$BUILD/.config" "$OUT/kernel.config"
-  cp "$BUILD/samples/rust/rust_crashme_ko.ko" "$BUILD/samples/rust/rust_crashme_warn.ko" "$OUT/"
+  cp "$BUILD/samples/rust/rust_crashme_ko.ko" "$BUILD/samples/rust/rust_crashme_warn.ko" \
+     "$BUILD/samples/rust/rust_values.ko" "$OUT/"
   cp "$BUILD/samples/rust/twin/rust_crashme.ko" "$OUT/rust_crashme_twin.ko"
   { echo "gcc:     $(gcc --version | head -1)"
     echo "rustc:   $(/usr/bin/rustc --version)"
@@ -153,6 +154,8 @@ stage_initramfs() {
   cp "$BUILD/samples/rust/rust_crashme_ko.ko" "$root/lib/modules/"
   # For stage boot_logs only (init loads them when `krdb_logs=1` is on the command line).
   cp "$OUT/rust_crashme_warn.ko" "$OUT/rust_crashme_twin.ko" "$root/lib/modules/"
+  # For stage boot_values only (`krdb_values=1`).
+  cp "$OUT/rust_values.ko" "$root/lib/modules/"
   (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$OUT/initramfs.cpio.gz"
 }
 
@@ -163,7 +166,7 @@ boot() {
   rm -f "$sock" "$serial"
   local cpu=max; [ "$accel" = kvm ] && cpu=host
   qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m 256M -smp 2 \
-    -kernel "$OUT/bzImage" -initrd "$OUT/initramfs.cpio.gz" \
+    -kernel "${BOOT_KERNEL:-$OUT/bzImage}" -initrd "$OUT/initramfs.cpio.gz" \
     -append "$append" \
     -device vmcoreinfo -device pvpanic -action panic=pause -no-reboot \
     -display none -monitor none -serial "file:$serial" \
@@ -264,6 +267,45 @@ stage_package_logs() {
   for f in serial-logs-kaslr.log serial-no-root-kaslr.log rust_crashme_warn.ko rust_crashme_twin.ko; do
     sed -i "/^  [0-9a-f]\{64\}  $f\$/d" "$DATA/MANIFEST"
     echo "  $(sha256sum < "$OUT/$f" | cut -d' ' -f1)  $f" >> "$DATA/MANIFEST"
+  done
+}
+
+stage_boot_values() {
+  # The formatter sample (sample/rust_values.rs): the committed bzImage (the kernel of the
+  # committed vmlinux) with this build's rust_values.ko, which builds every kernel Rust type krdb
+  # formats (100k-element KVec, 10k-entry List, corrupted ones, CondVar waiters…) and panics.
+  # -d 17 (zero and free pages), not 31: the values live in slab and vmalloc pages, which
+  # makedumpfile 1.7.2 drops at -d 31 on 6.12 (see boot_many).
+  [ "$UNWINDER" = fp ] || { echo "boot_values: fp kit only" >&2; return 1; }
+  local base="console=ttyS0 panic=0 oops=panic"
+  BOOT_KERNEL=$DATA/bzImage timed "boot+dump values kaslr tcg" boot values-kaslr "$base krdb_values=1" tcg \
+    "elf:false:$DUMPS/values-kaslr.elf"
+  chmod 644 "$DUMPS"/*
+  python3 "$HERE/tools/elf_phdr_fixup.py" "$DUMPS/values-kaslr.elf" "$BUILD/values-kaslr.fixed.elf"
+  rm -f "$DUMPS/values-kaslr.d17.kdump"
+  makedumpfile -c -d 17 "$BUILD/values-kaslr.fixed.elf" "$DUMPS/values-kaslr.d17.kdump" > "$LOGS/makedumpfile-values.log" 2>&1 \
+    || { cat "$LOGS/makedumpfile-values.log"; return 1; }
+  rm -f "$BUILD/values-kaslr.fixed.elf"
+}
+
+stage_package_values() {
+  # The values dump, its module and its log into tests/data/kernel-fp, with their MANIFEST lines.
+  # The module must link against the committed kernel: every symbol it imports is in the
+  # committed System.map (the kernel crate's mangled names included, which carry its hash).
+  local missing
+  missing=$(comm -23 <(nm -u "$OUT/rust_values.ko" | awk '{print $2}' | sort -u) \
+                     <(xz -dc "$DATA/System.map.xz" | awk '{print $3}' | sort -u))
+  [ -z "$missing" ] || { echo "package_values: rust_values.ko imports what the committed kernel lacks: $missing" >&2; return 1; }
+  grep -q "rust_values: .* values held" "$OUT/serial-values-kaslr.log" ||
+    { echo "package_values: the values boot did not panic as planned" >&2; return 1; }
+  xz -9 -c "$OUT/rust_values.ko" > "$DATA/rust_values.ko.xz"
+  cp "$DUMPS/values-kaslr.d17.kdump" "$OUT/serial-values-kaslr.log" "$DATA/"
+  sed -i '/^cmdline values-kaslr:/d; /^dumps: values-kaslr/d' "$DATA/MANIFEST"
+  sed -i "/^sha256 (uncompressed):/i cmdline values-kaslr: console=ttyS0 panic=0 oops=panic krdb_values=1 (committed bzImage, this build's rust_values.ko)\\ndumps: values-kaslr.d17.kdump = makedumpfile -c -d 17 of the values boot's ELF dump" "$DATA/MANIFEST"
+  for f in rust_values.ko values-kaslr.d17.kdump serial-values-kaslr.log; do
+    local path=$OUT/$f; [ -f "$path" ] || path=$DUMPS/$f
+    sed -i "/^  [0-9a-f]\{64\}  $f\$/d" "$DATA/MANIFEST"
+    echo "  $(sha256sum < "$path" | cut -d' ' -f1)  $f" >> "$DATA/MANIFEST"
   done
 }
 
@@ -433,7 +475,7 @@ PY
   cat "$OUT/sizes.txt"
 }
 
-ALL=(packages source sample config kernel initramfs boot makedumpfile package)
+ALL=(packages source sample config kernel initramfs boot makedumpfile package boot_values package_values)
 [ "$UNWINDER" = orc ] && ALL=(packages source sample config kernel initramfs boot_orc makedumpfile boot_many package)
 STAGES=("$@"); [ ${#STAGES[@]} -eq 0 ] && STAGES=("${ALL[@]}")
 for s in "${STAGES[@]}"; do
