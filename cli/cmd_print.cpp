@@ -1,6 +1,7 @@
 // `krdb print --vmlinux V --core C EXPR…`: kernel values as their source reads them — C and
 // kernel Rust types through the formatter layer (include/krdb/format/value.h). EXPR is a global
-// (C name or Rust path) with `*`, `.field`, `->field`, `[i]`, or `(TYPE)0xADDRESS`.
+// (C name or Rust path) of the vmlinux or of a loaded module, with `*`, `.field`, `->field`, `[i]`,
+// or `(TYPE)0xADDRESS`.
 // `--frame N` prints the locals and parameters of frame N of the panicking CPU's backtrace
 // (numbered as `krdb bt` numbers it; `--cpu` picks another CPU); `--frame N EXPR…` evaluates each
 // EXPR there, its leading name being one of the frame's variables (else a global).
@@ -10,6 +11,7 @@
 
 #include "kernel_args.h"
 #include "krdb/format/frame_variables.h"
+#include "krdb/format/kernel_values.h"
 #include "krdb/format/value.h"
 #include "krdb/kernel/cpus.h"
 #include "krdb/report/json_text.h"
@@ -112,11 +114,11 @@ int run(const PrintArgs& a) {
   if (!p) return exit_code_for(p.error());
   KernelProgram& program = **p;
   if (a.frame) return print_frame(program, a);
-  ValueFormatter formatter(program.debug_info(), program.memory(), program.kaslr_offset(), a.options());
+  KernelUnwinder unwinder(program, backtrace_options(a.modules));  // finds the modules' .ko
   return print_expressions(a, [&](const std::string& expr) -> Expected<Printed> {
-    auto v = formatter.evaluate(expr);
+    auto v = kernel_global_value(program, unwinder, expr, a.options());
     if (!v) return v.error();
-    return Printed{formatter.format(*v), formatter.type_name(v->type), v->address};
+    return Printed{v->text, v->type, v->address};
   });
 }
 

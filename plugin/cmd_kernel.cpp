@@ -17,6 +17,7 @@
 #include "krdb/triage/triage.h"
 #include "krdb/base/number.h"
 #include "krdb/format/frame_variables.h"
+#include "krdb/format/kernel_values.h"
 #include "krdb/format/value.h"
 #include "krdb/report/variables_report.h"
 #include "lldb_memory.h"
@@ -114,7 +115,7 @@ bool do_bt(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
            lldb::SBCommandReturnObject& result) {
   constexpr const char* kUsage = "krdb bt [--full-names] [--registers] [--modules DIR] [--module [NAME=]PATH] [--no-system-modules]";
   BacktraceStyle style;
-  BacktraceOptions options;
+  BacktraceOptions options = target_module_options(debugger.GetSelectedTarget());
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (auto taken = take_module_option(args, i, options, result)) {
@@ -146,7 +147,7 @@ bool do_bt(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
 bool do_triage(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
                lldb::SBCommandReturnObject& result) {
   const char* kUsage = kTriageUsage;
-  BacktraceOptions options;
+  BacktraceOptions options = target_module_options(debugger.GetSelectedTarget());
   std::string format = "text";
   bool stacks = true;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -210,7 +211,7 @@ bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
         result.SetError("the selected thread has no rip/rsp: is the process stopped?");
         return false;
       }
-      KernelUnwinder unwinder(program);
+      KernelUnwinder unwinder(program, target_module_options(debugger.GetSelectedTarget()));
       KernelBacktrace bt = unwinder.from_registers(regs);
       uint64_t n = *frame;
       auto number = bt.frame_number(n);
@@ -235,11 +236,11 @@ bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
   // An expression may hold spaces ("(struct task_struct)0x…"): the arguments are one expression
   // unless each parses alone.
   return with_kernel(debugger, result, [&](KernelProgram& program) {
-    ValueFormatter formatter(program.debug_info(), program.memory(), program.kaslr_offset());
+    KernelUnwinder unwinder(program, target_module_options(debugger.GetSelectedTarget()));  // globals of modules too
     return print_each(args, result, [&](const std::string& expr) -> Expected<std::string> {
-      auto v = formatter.evaluate(expr);
+      auto v = kernel_global_value(program, unwinder, expr);
       if (!v) return v.error();
-      return formatter.format(*v);
+      return v->text;
     });
   });
 }

@@ -113,7 +113,7 @@ std::optional<Expected<ValueSite>> frame_variable_site(lldb::SBFrame frame, cons
   RegisterSet registers = frame_registers(frame);
   FrameContext context;
   context.pc = lookup;
-  context.slide = lookup - place->file_address;
+  context.load = lookup - place->file_address;
   context.registers = &registers;
   context.cfa = frame.GetCFA();
   context.frame_base = &function.frame_base;

@@ -3,6 +3,7 @@
 
 #include <exception>
 
+#include "debug_info_cache.h"
 #include "krdb/kernel/module_files.h"
 #include "krdb/version.h"
 
@@ -25,6 +26,16 @@ std::optional<bool> take_form_option(const std::vector<std::string>& args, size_
   }
   form = *parsed;
   return true;
+}
+
+BacktraceOptions target_module_options(lldb::SBTarget target) {
+  BacktraceOptions options;
+  for (uint32_t i = 1; i < target.GetNumModules(); ++i) {
+    std::string path = module_path(target.GetModuleAtIndex(i));
+    std::string name = ModuleFiles::module_name_of(path.substr(path.rfind('/') + 1));
+    if (!name.empty()) options.module_files.emplace(name, path);
+  }
+  return options;
 }
 
 std::optional<bool> take_module_option(const std::vector<std::string>& args, size_t& i,

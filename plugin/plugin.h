@@ -42,6 +42,10 @@ std::optional<bool> take_form_option(const std::vector<std::string>& args, size_
 // Reads a module option at args[i] (--modules DIR, --module [NAME=]PATH, --no-system-modules),
 // advancing i past its value. nullopt when args[i] is none of them; false (error set) when its
 // value is missing.
+// The module files LLDB already has: every .ko among the target's images (`krdb core open
+// --module`, `target modules add`), by module name — where krdb's module search starts.
+BacktraceOptions target_module_options(lldb::SBTarget target);
+
 std::optional<bool> take_module_option(const std::vector<std::string>& args, size_t& i,
                                        BacktraceOptions& options, lldb::SBCommandReturnObject& result);
 

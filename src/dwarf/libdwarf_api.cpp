@@ -269,6 +269,11 @@ std::optional<std::vector<LocationEntry>> Die::location(Dwarf_Half name, uint64_
       if (dwarf_get_location_op_value_c(desc, j, &atom, &op1, &op2, &op3, &branch, nullptr) !=
           DW_DLV_OK)
         break;
+      // An index into .debug_addr: its address into operand2 (0 when libdwarf cannot read it).
+      if (atom == DW_OP_addrx || atom == DW_OP_GNU_addr_index) {
+        Dwarf_Addr address = 0;
+        op2 = dwarf_debug_addr_index_to_addr(die_, op1, &address, nullptr) == DW_DLV_OK ? address : 0;
+      }
       e.ops.push_back({atom, op1, op2, op3});
     }
     if (source == 0 || e.end > e.begin) out.push_back(std::move(e));

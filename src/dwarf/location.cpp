@@ -71,7 +71,7 @@ struct Machine {
 bool push_frame_base(Machine& m) {
   if (!m.frame.frame_base)
     return m.fail(Error(ErrorKind::NotFound, "DW_OP_fbreg without a frame base (the function has no DW_AT_frame_base)"));
-  uint64_t linktime_pc = m.frame.pc - m.frame.slide;
+  uint64_t linktime_pc = m.frame.load.file(m.frame.pc);
   const LocationEntry* e = entry_for(*m.frame.frame_base, linktime_pc);
   if (!e || e->ops.size() != 1)
     return m.fail(Error(ErrorKind::Unsupported, "frame base is not a single operation at this pc"));
@@ -123,7 +123,11 @@ bool step(Machine& m, const LocationOp& op, bool& is_value, std::optional<Reg>& 
     return v && m.push(*v + op.operand1);
   }
   switch (a) {
-    case DW_OP_addr: return m.push(op.operand1 + m.frame.slide);
+    case DW_OP_addr: return m.push(m.frame.load.runtime(op.operand1));
+    // The address at an index of .debug_addr, which Die::location read into operand2.
+    case DW_OP_addrx: case DW_OP_GNU_addr_index:
+      if (!op.operand2) return m.fail(Error(ErrorKind::BadData, fmt::format("DW_OP_addrx index {} is not in .debug_addr", op.operand1)));
+      return m.push(m.frame.load.runtime(op.operand2));
     case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
     case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s: case DW_OP_const8s:
     case DW_OP_constu: case DW_OP_consts:
@@ -206,7 +210,7 @@ Expected<std::vector<uint8_t>> piece_bytes(Machine& m, bool is_value, std::optio
 Expected<Location> evaluate_location(const std::vector<LocationEntry>& location, uint64_t size,
                                      const FrameContext& frame, const Limits& limits) {
   if (location.empty()) return Error(ErrorKind::NotFound, "optimised out (no DW_AT_location)");
-  const LocationEntry* entry = entry_for(location, frame.pc - frame.slide);
+  const LocationEntry* entry = entry_for(location, frame.load.file(frame.pc));
   if (!entry || entry->ops.empty()) return optimised_out();
   if (entry->ops.size() > limits.max_dwarf_ops)
     return Error(ErrorKind::LimitHit, "location expression longer than max_dwarf_ops");

@@ -53,18 +53,19 @@ uint64_t lowest(const Scope& s) {
 
 }  // namespace
 
+std::optional<SymbolMatch> DebugInfo::symbol_at(uint64_t address) const {
+  const Impl& impl = *impl_;
+  if (impl.elf->type() != ET_REL) return impl.elf->symbol_at(address);
+  if (auto place = impl.access ? impl.access->section_offset(address) : std::nullopt)
+    return impl.elf->symbol_in_section(place->first, place->second);
+  return std::nullopt;
+}
+
 AddressInfo DebugInfo::symbolize(uint64_t address, const SymbolizeOptions& options) {
   Impl& impl = *impl_;
   AddressInfo info;
   info.address = address;
-  std::optional<SymbolMatch> match;
-  if (impl.elf->type() == ET_REL) {
-    if (auto place = impl.access ? impl.access->section_offset(address) : std::nullopt)
-      match = impl.elf->symbol_in_section(place->first, place->second);
-  } else {
-    match = impl.elf->symbol_at(address);
-  }
-  if (auto m = match) {
+  if (auto m = symbol_at(address)) {
     info.symbol = m->symbol->name;
     info.symbol_offset = m->offset;
   }

@@ -331,11 +331,14 @@ Expected<uint64_t> DebugInfo::variable_address(const std::string& name) {
   if (it != impl_->variable_index.end()) {
     if (auto die = dw::die_at(impl_->dbg, it->second)) {
       auto loc = die->location(DW_AT_location, impl_->limits.max_dwarf_ops);
-      if (loc && loc->size() == 1 && loc->front().ops.size() == 1 &&
-          loc->front().ops[0].atom == DW_OP_addr)
-        return loc->front().ops[0].operand1;
-      // DWARF 5 (rustc ≥ 1.9x) locates statics with DW_OP_addrx into .debug_addr: the symbol
-      // its linkage name names has the same address.
+      if (loc && loc->size() == 1 && loc->front().ops.size() == 1) {
+        const LocationOp& op = loc->front().ops[0];
+        if (op.atom == DW_OP_addr) return op.operand1;
+        // DWARF 5 (rustc ≥ 1.9x) locates statics with DW_OP_addrx: Die::location reads the
+        // address from .debug_addr into operand2 (in a .ko, relocated to krdb's section layout).
+        if ((op.atom == DW_OP_addrx || op.atom == DW_OP_GNU_addr_index) && op.operand2) return op.operand2;
+      }
+      // Else the symbol its linkage name names has the same address (a vmlinux's symbols).
       if (auto linkage = die->string(DW_AT_linkage_name))
         if (const ElfSymbol* s = impl_->elf->symbol_named(*linkage)) return s->address;
     }

@@ -26,11 +26,11 @@ std::string unavailable_text(const Error& error) {
   return optimised ? "<optimised out>" : "<unavailable: " + error.message + ">";
 }
 
-FrameContext frame_context(const Backtrace& backtrace, size_t physical_index, uint64_t slide, Memory& memory) {
+FrameContext frame_context(const Backtrace& backtrace, size_t physical_index, LoadMap load, Memory& memory) {
   FrameContext c;
   const Frame& f = backtrace.frames.at(physical_index);
   c.pc = lookup_address(f);
-  c.slide = slide;
+  c.load = std::move(load);
   c.registers = &f.regs;
   c.memory = &memory;
   // x86-64: the CFA is the caller's sp once this frame returned, i.e. the next frame's sp — unless
@@ -64,7 +64,7 @@ std::vector<FrameVariableValue> frame_variables(ValueFormatter& formatter, const
       value.available = true;
     } else {
       OverlayMemory overlay(formatter.memory(), std::move(where->bytes));
-      ValueFormatter in_overlay(formatter.debug_info(), overlay, formatter.slide(), formatter.options());
+      ValueFormatter in_overlay(formatter.debug_info(), overlay, formatter.load(), formatter.options());
       value.text = in_overlay.format({v.type, kOverlayBase});
       value.available = true;
     }
@@ -103,7 +103,7 @@ Expected<std::string> frame_expression(ValueFormatter& formatter, const FrameInf
   };
   if (where->in_memory()) return print(formatter, *where->address);
   OverlayMemory overlay(formatter.memory(), std::move(where->bytes));
-  ValueFormatter in_overlay(formatter.debug_info(), overlay, formatter.slide(), formatter.options());
+  ValueFormatter in_overlay(formatter.debug_info(), overlay, formatter.load(), formatter.options());
   return print(in_overlay, kOverlayBase);
 }
 
@@ -131,13 +131,10 @@ Expected<KernelFrame> kernel_frame(KernelProgram& program, KernelUnwinder& unwin
   AddressInfo where = place->info->symbolize(place->file_address, {.variables = true});
   if (number.inlined >= where.frames.size())
     return Error(ErrorKind::NotFound, "no DWARF function covers this frame's pc", fmt::format("{:#x}", f.pc));
-  // runtime − file address: the KASLR slide for vmlinux, the section's load address for a .ko
-  // (exact for the code and the locals; a module global's DW_OP_addr in another section is not).
-  uint64_t slide = lookup - place->file_address;
   KernelFrame k;
-  k.formatter = std::make_unique<ValueFormatter>(*place->info, program.memory(), slide, options);
+  k.formatter = std::make_unique<ValueFormatter>(*place->info, program.memory(), place->load, options);
   k.function = std::move(where.frames[number.inlined]);
-  k.context = frame_context(backtrace, number.physical, slide, program.memory());
+  k.context = frame_context(backtrace, number.physical, place->load, program.memory());
   return k;
 }
 

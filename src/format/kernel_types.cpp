@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "format_context.h"
+#include "krdb/demangle/demangle.h"
 #include "krdb/kernel/tasks.h"
 
 namespace krdb {
@@ -200,7 +201,11 @@ ValueView list(FormatContext& c, const ValueRef& v, const Type& t) {
     auto prev_of_next = next ? c.uint_at(*next + 8, 8) : Expected<uint64_t>(next.error());
     if (!next) { problem = FormatContext::read_error(node, 8); break; }
     if (!prev_of_next || *prev_of_next != node) {
-      if (*next != *first || !prev_of_next) { problem = fmt::format("<broken link at {:#x}>", node); break; }
+      if (!prev_of_next) { problem = fmt::format("<broken link at {:#x}: next {:#x} is unreadable>", node, *next); break; }
+      if (*next != *first) {
+        problem = fmt::format("<broken link at {:#x}: next {:#x} links back to {:#x}>", node, *next, *prev_of_next);
+        break;
+      }
     }
     if (*next == *first) break;
     node = *next;
@@ -303,6 +308,27 @@ ValueView rbtree(FormatContext& c, const ValueRef& v, const Type& t) {
   return view;
 }
 
+// workqueue::Work<T, ID>: the C work_struct it wraps (Opaque) — pending or idle (bit 0 of
+// `data`, WORK_STRUCT_PENDING) and the function the worker will call, by name when the file that
+// types the value has its symbol (a module's own items, or the vmlinux's).
+ValueView work(FormatContext& c, const ValueRef& v) {
+  auto opaque = c.member(v, "work");
+  if (!opaque) return leaf("Work(?)");
+  ValueRef ws = c.unwrap(*opaque);
+  auto data_m = c.member(ws, "data");
+  auto func_m = c.member(ws, "func");
+  if (!data_m || !func_m) return c.view(ws);  // not the work_struct shape krdb knows
+  auto data = c.uint_at(c.unwrap(*data_m).address, 8);
+  if (!data) return leaf(FormatContext::read_error(c.unwrap(*data_m).address, 8));
+  auto func = c.uint_at(func_m->address, 8);
+  if (!func) return leaf(FormatContext::read_error(func_m->address, 8));
+  std::string runs = *func == 0 ? "no func (not initialised)" : fmt::format("func {:#x}", *func);
+  if (*func)
+    if (auto symbol = c.info().symbol_at(c.f.load().file(*func)); symbol && symbol->offset == 0)
+      runs = "func " + demangle_text(symbol->symbol->name, DemangleForm::Short);
+  return leaf(fmt::format("Work({}, {})", (*data & 1) ? "pending" : "idle", runs));
+}
+
 std::optional<ValueView> known(FormatContext& c, const ValueRef& v, const Type& t) {
   std::string p = rust_path(t);
   if (p == "kernel::sync::arc::Arc") return arc(c, v, "Arc");
@@ -330,6 +356,7 @@ std::optional<ValueView> known(FormatContext& c, const ValueRef& v, const Type& 
   if (p == "kernel::list::ListLinks") return leaf("ListLinks");
   if (p == "kernel::rbtree::RBTree") return rbtree(c, v, t);
   if (p == "kernel::sync::condvar::CondVar") return condvar(c, v);
+  if (p == "kernel::workqueue::Work") return work(c, v);
   if (p == "kernel::types::Opaque") {  // shown as the C type it wraps, from the C DWARF
     ValueRef inner = c.unwrap(v);
     const Type* it = c.resolved(inner.type);

@@ -180,7 +180,7 @@ ValueView dyn_ref(FormatContext& c, const ValueRef& v) {
     auto method = c.uint_at(*vtable + 8 * slot, 8);
     if (!method) break;
     if (*method == 0) continue;
-    auto symbol = c.info().elf().symbol_at(*method - c.f.slide());
+    auto symbol = c.info().symbol_at(c.f.load().file(*method));
     if (!symbol) continue;
     auto concrete = implementing_type(demangle(symbol->symbol->name).text);
     if (!concrete) continue;
@@ -235,8 +235,9 @@ std::optional<ValueView> view_rust_core(FormatContext& c, const ValueRef& v, con
     return view;
   }
   // Plain Rust structs and tuples: Name { field: value, … } / Name(…) / (a, b).
-  std::string name = last_component(t.qualified.empty() ? t.name : t.qualified);
-  if (name.starts_with("(")) name.clear();  // a tuple type is named by its elements
+  const std::string& full = t.qualified.empty() ? t.name : t.qualified;
+  // A tuple type is named by its elements (whose paths hold `::` too): no head.
+  std::string name = full.starts_with("(") ? std::string() : last_component(full);
   return fields(c, v, t, name);
 }
 

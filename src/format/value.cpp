@@ -15,8 +15,8 @@ FormatOptions format_options(const Limits& limits) {
           limits.format_value_bytes};
 }
 
-ValueFormatter::ValueFormatter(DebugInfo& debug_info, Memory& memory, uint64_t slide, FormatOptions options)
-    : info_(debug_info), memory_(memory), slide_(slide), options_(options) {
+ValueFormatter::ValueFormatter(DebugInfo& debug_info, Memory& memory, LoadMap load, FormatOptions options)
+    : info_(debug_info), memory_(memory), load_(std::move(load)), options_(options) {
   (void)info_.index_names();  // Rust paths of types (kernel::alloc::kvec::Vec…) come from it
 }
 
@@ -323,7 +323,7 @@ Expected<ValueRef> ValueFormatter::evaluate(const std::string& expression, const
       if (!type) return type.error();
       auto address = info_.variable_address(name);
       if (!address) return address.error();
-      v = {*type, *address + slide_};
+      v = {*type, load_.runtime(*address)};
     }
   }
   for (p.spaces(); p.pos < expression.size(); p.spaces()) {
@@ -336,6 +336,15 @@ Expected<ValueRef> ValueFormatter::evaluate(const std::string& expression, const
       std::string field = p.ident();
       ValueRef u = c.unwrap(v);
       auto m = c.member(u, field);
+      // Rust's `.` sees through references, pointers and boxes (auto-deref): `self.name` on a
+      // `&Values`. A few hops at most (`&&T`); each read is bounded like any other.
+      constexpr int kMaxAutoDeref = 4;
+      for (int hop = 0; !m && hop < kMaxAutoDeref; ++hop) {
+        auto to = deref(c, u);
+        if (!to) break;
+        u = c.unwrap(*to);
+        m = c.member(u, field);
+      }
       if (!m) return Error(ErrorKind::NotFound, fmt::format("no member '{}' in {}", field, type_name(u.type)), expression);
       v = *m;
     } else if (p.eat("[")) {

@@ -79,6 +79,7 @@ struct KernelUnwinder::State final : StackSource {
   std::optional<ModuleList> modules;
   std::optional<ModuleFiles> files;
   std::map<uint64_t, std::optional<OrcTable>> module_orc;  // by struct module *; nullopt: none
+  std::map<uint64_t, LoadMap> module_maps;                 // by struct module *
   std::vector<Error> warnings;
   std::set<std::string> warned;
   StepContext ctx;
@@ -252,20 +253,25 @@ struct KernelUnwinder::State final : StackSource {
     f.where.symbol_offset = lookup - r->base;
   }
 
-  // Runtime address in a module -> krdb's synthetic address in its .ko, through the section
-  // load addresses the kernel keeps (sect_attrs).
+  // A module's sections, runtime <-> krdb's synthetic addresses in its .ko (sect_attrs), once
+  // per module.
+  const LoadMap& module_load(const ModuleInfo& m, DebugInfo& ko) {
+    auto [it, fresh] = module_maps.try_emplace(m.address);
+    if (fresh) it->second = module_load_map(m, ko);
+    return it->second;
+  }
+
+  // A runtime pc in a module -> its synthetic address in the module's .ko: code sections only.
   std::optional<uint64_t> place_in_module(const ModuleInfo& m, DebugInfo& ko, uint64_t address) {
-    const ModuleSection* best = nullptr;
-    for (const auto& s : m.sections)
-      if (s.address <= address && (!best || s.address > best->address)) {
-        auto elf_section = ko.elf().section(s.name);
-        if (elf_section && (elf_section->flags & SHF_EXECINSTR) && address - s.address < elf_section->size)
-          best = &s;
-      }
-    if (!best) return std::nullopt;
-    auto base = ko.section_address(best->name);
-    if (!base) return std::nullopt;
-    return *base + (address - best->address);
+    auto file = module_load(m, ko).file_in_section(address);
+    if (!file) return std::nullopt;
+    for (const ModuleSection& s : m.sections) {
+      auto base = ko.section_address(s.name);
+      auto section = ko.elf().section(s.name);
+      if (base && section && *file >= *base && *file - *base < section->size)
+        return (section->flags & SHF_EXECINSTR) ? file : std::nullopt;
+    }
+    return std::nullopt;
   }
 };
 
@@ -293,14 +299,26 @@ std::vector<Error> KernelUnwinder::warnings() const { return state_->warnings; }
 std::optional<KernelUnwinder::DebugPlace> KernelUnwinder::debug_place(uint64_t pc) {
   State& s = *state_;
   uint64_t file = pc - s.program.kaslr_offset();
-  if (s.program.debug_info().elf().symbol_at(file)) return DebugPlace{&s.program.debug_info(), file};
+  if (s.program.debug_info().elf().symbol_at(file)) return DebugPlace{&s.program.debug_info(), file, s.program.kaslr_offset()};
   const ModuleInfo* m = s.module_of(pc);
   if (!m) return std::nullopt;
   DebugInfo* ko = s.module_debug_info(*m);
   if (!ko) return std::nullopt;
   auto placed = s.place_in_module(*m, *ko, pc);
   if (!placed) return std::nullopt;
-  return DebugPlace{ko, *placed};
+  return DebugPlace{ko, *placed, s.module_load(*m, *ko)};
+}
+
+std::vector<KernelUnwinder::ModuleDebug> KernelUnwinder::module_debug_files() {
+  State& s = *state_;
+  s.module_of(0);  // reads the module list once
+  std::vector<ModuleDebug> out;
+  if (!s.modules) return out;
+  for (const ModuleInfo& m : s.modules->modules) {
+    DebugInfo* ko = s.module_debug_info(m);
+    out.push_back({m.name, ko, ko ? s.module_load(m, *ko) : LoadMap()});
+  }
+  return out;
 }
 
 KernelBacktrace KernelUnwinder::from_registers(const RegisterSet& regs, bool exact) {

@@ -214,4 +214,14 @@ std::string ModuleFiles::path_of(const std::string& module) const {
   return it != opened_.end() && it->second ? it->second->path : "";
 }
 
+LoadMap module_load_map(const ModuleInfo& module, DebugInfo& ko) {
+  LoadMap map;
+  for (const ModuleSection& s : module.sections) {
+    auto file = ko.section_address(s.name);
+    auto elf_section = ko.elf().section(s.name);
+    if (file && elf_section) map.add(*file, elf_section->size, s.address);
+  }
+  return map;
+}
+
 }  // namespace krdb

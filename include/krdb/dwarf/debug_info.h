@@ -126,6 +126,9 @@ class DebugInfo {
   // Everything known about one address. Never fails as a whole: missing DWARF falls back to the
   // ELF symbol; partial failures are in warnings.
   AddressInfo symbolize(uint64_t address, const SymbolizeOptions& options = {});
+  // The ELF symbol at an address of this file's DWARF space (for a .ko, krdb's section layout:
+  // its symbols' values are section offsets, so ElfFile::symbol_at cannot place them).
+  std::optional<SymbolMatch> symbol_at(uint64_t address) const;
   // Reads ahead, on every core, what symbolize() needs for these addresses (the scope trees and
   // line tables of their units). Optional: answers are the same without it, only slower.
   void prefetch(std::span<const uint64_t> addresses);

@@ -9,8 +9,8 @@
 // - The expression is untrusted: the stack is bounded (max_location_stack), every operation
 //   checked, at most max_dwarf_ops operations run; it never throws and never reads target memory
 //   except through `memory` (DW_OP_deref), bounded to 8 bytes per read.
-// - Addresses in the expression (DW_OP_addr, location-list pc ranges) are link-time; `slide` is
-//   added to DW_OP_addr and subtracted from `pc` before choosing a list entry.
+// - Addresses in the expression (DW_OP_addr, location-list pc ranges) are link-time; `load`
+//   maps DW_OP_addr to run time and `pc` back to link time before choosing a list entry.
 // - x86-64 only: DWARF registers 0–16 as in target/registers.h.
 #pragma once
 
@@ -21,6 +21,7 @@
 
 #include "krdb/base/error.h"
 #include "krdb/dwarf/debug_info.h"
+#include "krdb/dwarf/load_map.h"
 #include "krdb/target/memory.h"
 #include "krdb/target/registers.h"
 
@@ -28,7 +29,7 @@ namespace krdb {
 
 struct FrameContext {
   uint64_t pc = 0;                      // runtime pc used to choose list entries (lookup address)
-  uint64_t slide = 0;                   // runtime − link-time address of the file
+  LoadMap load;                         // the file's link-time -> runtime addresses
   const RegisterSet* registers = nullptr;
   std::optional<uint64_t> cfa;          // the frame's canonical frame address, when known
   const std::vector<LocationEntry>* frame_base = nullptr;  // the subprogram's DW_AT_frame_base

@@ -40,7 +40,7 @@ std::string unavailable_text(const Error& error);
 
 // The context a frame's locations are evaluated in: its lookup pc, registers, and CFA (the next
 // outer frame's sp, unless that frame was reached through an exception frame).
-FrameContext frame_context(const Backtrace& backtrace, size_t physical_index, uint64_t slide, Memory& memory);
+FrameContext frame_context(const Backtrace& backtrace, size_t physical_index, LoadMap load, Memory& memory);
 
 // Variables of `frame` (symbolized with SymbolizeOptions::variables) in `context`. The formatter's
 // debug info must be the one `frame` was symbolized from.

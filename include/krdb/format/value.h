@@ -13,7 +13,7 @@
 //   bad discriminant as `<invalid discriminant 0x…>`. Nothing throws; nothing reads more than
 //   max_value_bytes for one value.
 // - Addresses are the target's (runtime) addresses; DWARF locations of globals are link-time and
-//   are slid by `slide` (the KASLR offset for a kernel).
+//   are mapped by `load` (the KASLR slide for a vmlinux, section by section for a module).
 #pragma once
 
 #include <cstdint>
@@ -25,6 +25,7 @@
 #include "krdb/base/error.h"
 #include "krdb/base/limits.h"
 #include "krdb/dwarf/debug_info.h"
+#include "krdb/dwarf/load_map.h"
 #include "krdb/target/memory.h"
 
 namespace krdb {
@@ -79,7 +80,7 @@ struct ValueView {
 
 class ValueFormatter {
  public:
-  ValueFormatter(DebugInfo& debug_info, Memory& memory, uint64_t slide, FormatOptions options = format_options(default_limits()));
+  ValueFormatter(DebugInfo& debug_info, Memory& memory, LoadMap load, FormatOptions options = format_options(default_limits()));
 
   // The whole value on one line.
   std::string format(const ValueRef& value);
@@ -104,13 +105,13 @@ class ValueFormatter {
   DebugInfo& debug_info() { return info_; }
   Memory& memory() { return memory_; }
   const FormatOptions& options() const { return options_; }
-  uint64_t slide() const { return slide_; }
+  const LoadMap& load() const { return load_; }
 
  private:
   friend struct FormatContext;
   DebugInfo& info_;
   Memory& memory_;
-  uint64_t slide_;
+  LoadMap load_;
   FormatOptions options_;
 };
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "krdb/dwarf/debug_info.h"
+#include "krdb/dwarf/load_map.h"
 #include "krdb/kernel/program.h"
 #include "krdb/kernel/tasks.h"
 #include "krdb/unwind/backtrace.h"
@@ -63,8 +64,18 @@ class KernelUnwinder {
   struct DebugPlace {
     DebugInfo* info = nullptr;
     uint64_t file_address = 0;
+    LoadMap load;  // that file's addresses at run time (the KASLR slide; a module's sections)
   };
   std::optional<DebugPlace> debug_place(uint64_t pc);
+  // The loaded modules and their debug info as backtraces find it (info null: none found), each
+  // with its load map: where a global the vmlinux lacks is looked for. Bounded by the module
+  // list's limits.
+  struct ModuleDebug {
+    std::string name;
+    DebugInfo* info = nullptr;
+    LoadMap load;
+  };
+  std::vector<ModuleDebug> module_debug_files();
   // The registers a pt_regs holds (to restart from the interrupted context).
   Expected<RegisterSet> pt_regs_registers(uint64_t address);
   const char* method_name() const;  // "ORC" or "frame pointers"

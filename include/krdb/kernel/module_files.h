@@ -20,6 +20,7 @@
 #include "krdb/base/error.h"
 #include "krdb/base/limits.h"
 #include "krdb/dwarf/debug_info.h"
+#include "krdb/dwarf/load_map.h"
 #include "krdb/kernel/modules.h"
 
 namespace krdb {
@@ -32,6 +33,11 @@ struct ModuleFileOptions {
   std::string release;                       // the dump's kernel release ("6.12.117")
   Limits limits = default_limits();
 };
+
+// Where the loader put each section of `module` whose .ko is `ko`: ko's synthetic section
+// addresses (dwarf/debug_info.h) to the runtime ones the kernel keeps (sect_attrs). Sections the
+// kernel lists but the file lacks are left out.
+LoadMap module_load_map(const ModuleInfo& module, DebugInfo& ko);
 
 class ModuleFiles {
  public:

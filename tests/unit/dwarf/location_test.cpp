@@ -126,12 +126,12 @@ TEST_CASE("locations: what cannot be shown says why", "[dwarf][location]") {
   auto lost = evaluate_location(list, 8, s.frame);  // rbx: not recovered in this frame
   REQUIRE(!lost);
   CHECK(lost.error().message == "register rbx not recovered in this frame");
-  s.frame.slide = 0x1000;  // the same entry, for a kernel slid by 0x1000
+  s.frame.load = 0x1000;  // the same entry, for a kernel slid by 0x1000
   s.frame.pc = 0x6004 + 0x1000;
   auto slid = evaluate_location(list, 8, s.frame);
   REQUIRE(!slid);
   CHECK(slid.error().message.find("rbx") != std::string::npos);
-  s.frame.slide = 0;
+  s.frame.load = 0;
   s.frame.pc = 0x5010;
 
   auto entry = evaluate_location(expr({{DW_OP_entry_value, 1, 0}, {DW_OP_stack_value}}), 8, s.frame);
