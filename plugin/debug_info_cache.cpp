@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <elf.h>
+
 #include "krdb/elf/elf_file.h"
 
 namespace krdb::plugin {
@@ -37,6 +39,24 @@ uint64_t vmlinux_slide(lldb::SBTarget target, DebugInfo& info) {
     if (load != LLDB_INVALID_ADDRESS) return load - stext->address;
   }
   return 0;
+}
+
+LoadMap load_map(lldb::SBTarget target, DebugInfo& info) {
+  if (info.elf().type() != ET_REL) return vmlinux_slide(target, info);
+  LoadMap map;
+  for (uint32_t i = 0; i < target.GetNumModules(); ++i) {
+    lldb::SBModule module = target.GetModuleAtIndex(i);
+    auto known = debug_info_for(module_path(module));
+    if (!known || *known != &info) continue;
+    for (uint32_t s = 0; s < module.GetNumSections(); ++s) {
+      lldb::SBSection section = module.GetSectionAtIndex(s);
+      const char* name = section.GetName();
+      uint64_t load = section.GetLoadAddress(target);
+      auto file = name ? info.section_address(name) : std::nullopt;
+      if (file && load != LLDB_INVALID_ADDRESS) map.add(*file, section.GetByteSize(), load);
+    }
+  }
+  return map;
 }
 
 Expected<ResolvedAddress> resolve_load_address(lldb::SBTarget target, uint64_t load_address) {

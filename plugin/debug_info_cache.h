@@ -9,6 +9,7 @@
 
 #include "krdb/base/error.h"
 #include "krdb/dwarf/debug_info.h"
+#include "krdb/dwarf/load_map.h"
 
 namespace krdb::plugin {
 
@@ -19,6 +20,10 @@ std::string module_path(lldb::SBModule module);
 // The slide LLDB applied to a vmlinux (KASLR), from where its _stext is loaded; 0 for a file
 // without _stext (a .ko: its addresses are krdb's synthetic section addresses, not slid ones).
 uint64_t vmlinux_slide(lldb::SBTarget target, DebugInfo& info);
+
+// Where LLDB placed a debug file's addresses: the vmlinux's slide, or for a .ko each section at
+// the load address LLDB has for it (`krdb core open` loads them per section).
+LoadMap load_map(lldb::SBTarget target, DebugInfo& info);
 
 // A load address of the target resolved to its module's DebugInfo and file address (KASLR and
 // module slides undone by LLDB's own section load list).

@@ -113,7 +113,7 @@ std::optional<Expected<ValueSite>> frame_variable_site(lldb::SBFrame frame, cons
   RegisterSet registers = frame_registers(frame);
   FrameContext context;
   context.pc = lookup;
-  context.load = lookup - place->file_address;
+  context.load = load_map(frame.GetThread().GetProcess().GetTarget(), *place->info);
   context.registers = &registers;
   context.cfa = frame.GetCFA();
   context.frame_base = &function.frame_base;
@@ -168,7 +168,7 @@ bool rust_summary(lldb::SBValue value, lldb::SBTypeSummaryOptions, lldb::SBStrea
         site = std::move(**own);
       }
     OverlayMemory memory(target_memory, site->bytes);
-    ValueFormatter formatter(*site->info, memory, vmlinux_slide(value.GetTarget(), *site->info));
+    ValueFormatter formatter(*site->info, memory, load_map(value.GetTarget(), *site->info));
     ValueView view = formatter.view({site->type, site->address});
     if (!view.special) return false;  // a plain struct: LLDB's own {field = …} display
     std::string text = formatter.render(view);
@@ -224,7 +224,7 @@ nlohmann::json children_of(lldb::SBTarget target, const std::string& module, con
       site = std::move(**own);
     }
   OverlayMemory memory(target_memory, site.bytes);
-  ValueFormatter formatter(*info, memory, vmlinux_slide(target, *info));
+  ValueFormatter formatter(*info, memory, load_map(target, *info));
   ValueView view = formatter.view({type, site.address});
   if (!view.special) return {{"special", false}};
   nlohmann::json children = nlohmann::json::array();

@@ -360,9 +360,10 @@ std::optional<ValueView> known(FormatContext& c, const ValueRef& v, const Type& 
   if (p == "kernel::types::Opaque") {  // shown as the C type it wraps, from the C DWARF
     ValueRef inner = c.unwrap(v);
     const Type* it = c.resolved(inner.type);
-    if (it)
-      if (auto twin = c_twin(c, *it)) return c.view({*twin, inner.address});
-    return c.view(inner);
+    std::optional<TypeId> twin = it ? c_twin(c, *it) : std::nullopt;
+    ValueView view = c.view(twin ? ValueRef{*twin, inner.address} : inner);
+    view.special = true;  // LLDB shows the C value's text, not Opaque's wrappers
+    return view;
   }
   return std::nullopt;
 }

@@ -210,7 +210,10 @@ ValueView FormatContext::view(const ValueRef& in) {
   if (!t) return leaf(fmt::format("<error: type {:#x} unreadable>", v.type));
   if (auto k = view_kernel_type(*this, v, *t)) return *k;
   if (auto r = view_rust_core(*this, v, *t)) return *r;
-  return leaf(format_c_or_plain(*this, v, *t));
+  ValueView plain = leaf(format_c_or_plain(*this, v, *t));
+  // A wrapper collapsed to what it holds (Cell<u32> -> 99): LLDB shows that text, not its fields.
+  plain.special = v.type != in.type;
+  return plain;
 }
 
 std::string FormatContext::render(const ValueView& view) {
