@@ -28,8 +28,10 @@ struct PrintArgs {
   std::optional<unsigned> cpu;
   // The caps: --limit format_*=N, or these shorthands for them.
   std::optional<uint64_t> max_children, max_string_bytes, max_depth;
-  FormatOptions options() const {
-    FormatOptions o = format_options(default_limits());
+  // The program's limits: `--limit format_*=N` given after the command sets those, not the
+  // process-wide defaults.
+  FormatOptions options(const Limits& limits) const {
+    FormatOptions o = format_options(limits);
     if (max_children) o.max_children = *max_children;
     if (max_string_bytes) o.max_string_bytes = *max_string_bytes;
     if (max_depth) o.max_depth = *max_depth;
@@ -88,11 +90,11 @@ int print_frame(KernelProgram& program, const PrintArgs& a) {
   }
   if (!a.expressions.empty())
     return print_expressions(a, [&](const std::string& expr) -> Expected<Printed> {
-      auto text = kernel_frame_expression(program, unwinder, bt, *number, expr, a.options());
+      auto text = kernel_frame_expression(program, unwinder, bt, *number, expr, a.options(program.limits()));
       if (!text) return text.error();
       return Printed{*text, std::nullopt, std::nullopt};
     });
-  auto vars = kernel_frame_variables(program, unwinder, bt, *number, a.options());
+  auto vars = kernel_frame_variables(program, unwinder, bt, *number, a.options(program.limits()));
   if (!vars) {
     fmt::print(stderr, "krdb print: frame {}: {}\n", *a.frame, vars.error().describe());
     return exit_code_for(vars.error());
@@ -116,7 +118,7 @@ int run(const PrintArgs& a) {
   if (a.frame) return print_frame(program, a);
   KernelUnwinder unwinder(program, backtrace_options(a.modules));  // finds the modules' .ko
   return print_expressions(a, [&](const std::string& expr) -> Expected<Printed> {
-    auto v = kernel_global_value(program, unwinder, expr, a.options());
+    auto v = kernel_global_value(program, unwinder, expr, a.options(program.limits()));
     if (!v) return v.error();
     return Printed{v->text, v->type, v->address};
   });

@@ -158,7 +158,8 @@ void add_triage_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"text", "json", "markdown"}));
   cmd->add_flag("--no-stack", a->no_stack, "text: only the summary lines");
   cmd->add_flag("--force", a->force, "use the vmlinux even if it does not match the dump");
-  cmd->add_option("--limit", a->limits, "override a limit: NAME=N (see `krdb version --limits`)");
+  cmd->add_option("--limit", a->limits, "override a limit: NAME=N (see `krdb version --limits`; repeatable)")
+      ->allow_extra_args(false);
   add_module_options(cmd, a->modules);
   cmd->callback([a, &exit_code] { exit_code = run(*a); });
 }

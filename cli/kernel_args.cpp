@@ -13,7 +13,8 @@ void add_kernel_options(CLI::App* cmd, KernelArgs& args) {
       ->required();
   cmd->add_option("--format", args.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   cmd->add_flag("--force", args.force, "use the vmlinux even if it does not match the dump");
-  cmd->add_option("--limit", args.limits, "override a walk limit: NAME=N (see `krdb version --limits`)");
+  cmd->add_option("--limit", args.limits, "override a walk limit: NAME=N (see `krdb version --limits`; repeatable)")
+      ->allow_extra_args(false);
 }
 
 int exit_code_for(const Error& error) {
@@ -53,8 +54,11 @@ Expected<KernelProgram*> open_kernel(const std::string& command, const KernelArg
 }
 
 void add_module_options(CLI::App* cmd, ModuleArgs& args) {
-  cmd->add_option("--module", args.files, "debug info of a module: PATH.ko[.xz|.zst] or NAME=PATH");
-  cmd->add_option("--modules", args.dirs, "a directory searched (recursively) for modules by name and build-id");
+  // One value per flag, repeatable: `--module X.ko EXPR` must leave EXPR to the positionals.
+  cmd->add_option("--module", args.files, "debug info of a module: PATH.ko[.xz|.zst] or NAME=PATH (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--modules", args.dirs, "a directory searched (recursively) for modules by name and build-id (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_flag("--no-system-modules", args.no_system,
                 "do not search /lib/modules/<release> and /usr/lib/debug/lib/modules/<release>");
 }

@@ -210,7 +210,8 @@ ValueView list(FormatContext& c, const ValueRef& v, const Type& t) {
     if (*next == *first) break;
     node = *next;
   }
-  view.head = fmt::format("List(len {})", count);
+  // A walk cut short (a bad link, the node cap) counted only what it visited.
+  view.head = fmt::format("List(len {}{})", problem.empty() ? "" : "≥", count);
   view.total = count;
   view.problem = problem;
   return view;
