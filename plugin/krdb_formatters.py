@@ -119,9 +119,11 @@ class Children:
     def __init__(self, valobj, internal_dict):
         self.valobj = valobj
         self.answer = None
+        self.child_types = {}  # (path, type name) -> SBType: a KVec's elements share one
 
     def update(self):
         self.answer = None
+        self.child_types = {}
         return False
 
     def _ask(self):
@@ -192,7 +194,10 @@ class Children:
         if index < 0 or index >= len(children):
             return None
         c = children[index]
-        t = _child_type(self.valobj, c)
+        key = (repr(c.get("path")), c.get("type"))
+        t = self.child_types.get(key)
+        if t is None:
+            t = self.child_types[key] = _child_type(self.valobj, c)
         if t is None:
             return None
         if "data" in c:
