@@ -150,7 +150,7 @@ void add_bt_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--cpu", a->cpu, "a CPU (default: the one that panicked)");
   cmd->add_flag("--full-names", a->full_names, "full Rust paths instead of the short form");
   cmd->add_flag("--registers", a->registers, "print the registers known in each frame");
-  cmd->add_flag("--no-cfi", a->no_cfi, "kernel without ORC: frame pointers only, not .debug_frame");
+  cmd->add_flag("--no-cfi", a->no_cfi, "do not use .debug_frame: frame pointers only without ORC, and no callee-saved registers beside ORC");
   add_module_options(cmd, a->modules);
   cmd->callback([a, &exit_code] { exit_code = run(*a); });
 }

@@ -73,7 +73,9 @@ struct KernelUnwinder::State final : StackSource {
   KernelProgram& program;
   BacktraceOptions options;
   std::shared_ptr<const OrcTable> orc;
-  std::unique_ptr<CallFrameInfo> cfi;  // the vmlinux's .debug_frame, used when it has no ORC
+  // The vmlinux's .debug_frame: the steps when it has no ORC; with ORC, where the callee-saved
+  // registers were saved (ORC knows only sp, bp and ip), for the frames' variables.
+  std::unique_ptr<CallFrameInfo> cfi;
   Expected<PtRegsLayout> pt_regs = Error(ErrorKind::NotFound, "pt_regs not read yet");
   std::string layout_note;
   std::optional<ModuleList> modules;
@@ -89,7 +91,7 @@ struct KernelUnwinder::State final : StackSource {
     if (auto t = OrcTable::shared_from_vmlinux(p.debug_info().elf())) orc = std::move(*t);
     else if (t.error().kind != ErrorKind::NotFound)  // a table krdb cannot use: say so, never quietly
       warn(t.error().within("the vmlinux's ORC table is not used: frames are found by CFI or frame pointers"));
-    if (!orc && options.use_cfi)
+    if (options.use_cfi)
       if (auto c = CallFrameInfo::open(p.debug_info().elf(), nullptr); c && !(*c)->empty()) cfi = std::move(*c);
     pt_regs = read_pt_regs_layout();
     if (!pt_regs && pt_regs.error().kind == ErrorKind::NotFound) {
@@ -190,16 +192,32 @@ struct KernelUnwinder::State final : StackSource {
   // A step by the vmlinux's CFI where it covers the pc; entry code has no CFI (only ORC hints)
   // and goes to the frame-pointer rules.
   Expected<StepResult> step(const UnwindFrame& frame, const Frame& shown) override {
-    if (cfi)
+    if (cfi && !orc)
       if (auto by_cfi = try_step_cfi(frame, *cfi, program.kaslr_offset(), program.memory())) return std::move(*by_cfi);
     if (orc) {
       OrcLookup lookup = [this](uint64_t address) { return orc_lookup(address); };
-      return step_orc(frame, lookup, ctx);
+      auto by_orc = step_orc(frame, lookup, ctx);
+      if (by_orc && cfi) add_saved_registers(frame, *by_orc);
+      return by_orc;
     }
     // Stopped on a function's first instruction (a breakpoint, an interrupted call): its frame
     // pointer is not pushed yet, rbp is still the caller's. The return address is at [rsp].
     if (frame.signal && at_function_entry(shown)) return step_at_function_entry(frame, ctx);
     return step_frame_pointer(frame, ctx);
+  }
+
+  // ORC steps the frame; the CFI row at the same pc says where its callee-saved registers were
+  // saved. Taken only when both agree on the caller (same pc and sp) and only for registers the
+  // ORC step left unknown: a pt_regs crossing has them all already.
+  void add_saved_registers(const UnwindFrame& frame, StepResult& by_orc) {
+    if (by_orc.end != StackEnd::None || by_orc.pt_regs) return;
+    auto by_cfi = try_step_cfi(frame, *cfi, program.kaslr_offset(), program.memory());
+    if (!by_cfi || !*by_cfi || (*by_cfi)->end != StackEnd::None) return;
+    const RegisterSet& from = (*by_cfi)->frame.regs;
+    RegisterSet& to = by_orc.frame.regs;
+    if (from.pc() != to.pc() || from.sp() != to.sp()) return;
+    for (Reg r : {Reg::rbx, Reg::rbp, Reg::r12, Reg::r13, Reg::r14, Reg::r15})
+      if (!to.has(r) && from.has(r)) to.set(r, *from.get(r));
   }
 
   void crossed_exception(Frame& entry) override {

@@ -39,7 +39,9 @@ struct BacktraceOptions {
   std::vector<std::string> module_dirs;             // searched for modules (--modules DIR)
   bool system_module_dirs = true;                   // also /lib/modules/<release>, /usr/lib/debug/…
   // Without ORC, frames are unwound by the vmlinux's .debug_frame where it covers the pc and by
-  // frame pointers elsewhere; false keeps to frame pointers (to compare, or distrust the CFI).
+  // frame pointers elsewhere; with ORC, ORC steps and the .debug_frame restores the callee-saved
+  // registers (rbx, r12–r15) of outer frames when both agree on the caller, for their variables.
+  // false keeps to frame pointers / ORC alone (to compare, or distrust the CFI).
   bool use_cfi = true;
 };
 

@@ -89,13 +89,28 @@ TEST_CASE("frame variables of the FP kit's Rust panic agree with the panic messa
   CHECK(panic["local buf"] == "\"Fatal exception\"");
 }
 
-TEST_CASE("frame variables on the ORC kit: registers the unwinder did not recover are said", "[format][dump]") {
+TEST_CASE("frame variables on the ORC kit: callee-saved registers from the CFI, the others said", "[format][dump]") {
   Crash c(kOrc);
+  // ORC steps the frames; the vmlinux's .debug_frame says where each saved rbx, r12–r15: the
+  // panic message's value (0x33 at index 2) and the C walker's loop state come back.
   auto visit = c.frame("rust_crashme::rust_crashme_visit");
   CHECK(visit["param index"] == "2");
-  CHECK(visit["param value"] == "<unavailable: register rbx not recovered in this frame>");
+  CHECK(visit["param value"] == "51");
+  CHECK(visit["param ctx"] == visit["local ctx"]);
+  // r8 is caller-saved: no frame saves it, so it stays unknown and is said.
+  CHECK(visit["local len"] == "<unavailable: register r8 not recovered in this frame>");
+  auto walk = c.frame("rust_crashme_c_walk");
+  CHECK(walk["local i"] == "2");
+  CHECK(walk["param n"] == "5");
+  CHECK(walk["param ctx"] == visit["param ctx"]);
   auto init = c.frame("<rust_crashme::RustCrashme as Module>::init");
   CHECK(init["local tree"] == "RBTree(len 3) {10: Red, 20: Green(7), 30: Blue { level: 3, bright: true }}");
+  // Without the CFI (--no-cfi's option), ORC alone knows sp, bp and ip of the outer frames.
+  BacktraceOptions orc_only;
+  orc_only.use_cfi = false;
+  Crash bare(kOrc, "builtin-kaslr.d31.kdump", orc_only);
+  CHECK(bare.frame("rust_crashme::rust_crashme_visit")["param value"] ==
+        "<unavailable: register rbx not recovered in this frame>");
 }
 
 TEST_CASE("frame variables of a module's Rust frames, typed by its .ko", "[format][dump]") {
