@@ -292,7 +292,7 @@ std::string register_formatters(lldb::SBDebugger& debugger) {
     category.AddTypeSynthetic(rust, lldb::SBTypeSynthetic::CreateWithClassName("krdb_formatters.Children"));
   } else {
     // No Python in this lldb: summaries only, on the paths of the kernel's and Rust's own crates.
-    category.AddTypeSummary(lldb::SBTypeNameSpecifier("^(core|alloc|kernel)::|^&", true), summary);
+    category.AddTypeSummary(lldb::SBTypeNameSpecifier("^(core|alloc|kernel)::|^&|^\\(", true), summary);
     note = fmt::format("krdb: no Python shim ({}): Rust values get summaries but no synthetic children", shim);
   }
   // Rust's u8 (and the kernel's C u8) is a number, not a character: LLDB shows `unsigned char`

@@ -237,8 +237,10 @@ std::optional<ValueView> view_rust_core(FormatContext& c, const ValueRef& v, con
   // Plain Rust structs and tuples: Name { field: value, … } / Name(…) / (a, b).
   const std::string& full = t.qualified.empty() ? t.name : t.qualified;
   // A tuple type is named by its elements (whose paths hold `::` too): no head.
-  std::string name = full.starts_with("(") ? std::string() : last_component(full);
-  return fields(c, v, t, name);
+  bool tuple = full.starts_with("(");
+  ValueView view = fields(c, v, t, tuple ? std::string() : last_component(full));
+  view.special = tuple;  // LLDB shows (Ok(5), Err(…)), not __0/__1
+  return view;
 }
 
 }  // namespace krdb

@@ -208,12 +208,14 @@ ValueView FormatContext::view(const ValueRef& in) {
   ValueRef v = unwrap(in);  // transparent wrappers cost no nesting level
   const Type* t = resolved(v.type);
   if (!t) return leaf(fmt::format("<error: type {:#x} unreadable>", v.type));
-  if (auto k = view_kernel_type(*this, v, *t)) return *k;
-  if (auto r = view_rust_core(*this, v, *t)) return *r;
-  ValueView plain = leaf(format_c_or_plain(*this, v, *t));
-  // A wrapper collapsed to what it holds (Cell<u32> -> 99): LLDB shows that text, not its fields.
-  plain.special = v.type != in.type;
-  return plain;
+  ValueView out;
+  if (auto k = view_kernel_type(*this, v, *t)) out = std::move(*k);
+  else if (auto r = view_rust_core(*this, v, *t)) out = std::move(*r);
+  else out = leaf(format_c_or_plain(*this, v, *t));
+  // A wrapper collapsed to what it holds (Cell<u32> -> 99, Opaque<list_head> -> its fields):
+  // LLDB shows that text, not the wrapper's nesting.
+  if (v.type != in.type) out.special = true;
+  return out;
 }
 
 std::string FormatContext::render(const ValueView& view) {
