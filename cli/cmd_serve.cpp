@@ -56,11 +56,18 @@ int run(const ServeArgs& a) {
   fmt::print("krdb serve: {} on {}:{} ({} threads)\n", a.kernel.core, host, (*listener)->port, thread_count);
   fmt::print("  lldb: lldb -o 'target create {}' -o 'gdb-remote {}'\n", a.kernel.vmlinux, at);
   fmt::print("  gdb:  gdb -ex 'target remote {}'\n", at);
-  for (const serve::ServedModule& m : (*session)->modules) {  // LLDB places a .ko per section only when told
+  // LLDB and GDB place a .ko per section only when told: the commands that do it.
+  for (const serve::ServedModule& m : (*session)->modules) {
     std::string load = fmt::format("target modules load --file {}", m.path);
-    for (const auto& [name, address] : m.sections)
-      if (address) load += fmt::format(" {} {:#x}", name, address);
+    std::string text, others;
+    for (const auto& [name, address] : m.sections) {
+      if (!address) continue;
+      load += fmt::format(" {} {:#x}", name, address);
+      if (name == ".text") text = fmt::format(" {:#x}", address);
+      else others += fmt::format(" -s {} {:#x}", name, address);
+    }
     fmt::print("  lldb, module: target modules add {} ; {}\n", m.path, load);
+    fmt::print("  gdb, module:  add-symbol-file {}{}{}\n", m.path, text, others);
   }
   std::fflush(stdout);
   struct sigaction sa {};
