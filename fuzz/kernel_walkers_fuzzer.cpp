@@ -21,26 +21,13 @@
 #include "krdb/kernel/cpus.h"
 #include "krdb/kernel/modules.h"
 #include "krdb/format/value.h"
+#include "patched_memory.h"
 
 namespace {
 
 using namespace krdb;
 
-// Memory = the real dump + byte patches from the input.
-class PatchedMemory : public Memory {
- public:
-  explicit PatchedMemory(Memory& real) : real_(real) {}
-  std::map<uint64_t, uint8_t> patches;  // cleared for every input
-  Expected<void> read(uint64_t address, std::span<uint8_t> out) override {
-    if (auto r = real_.read(address, out); !r) return r;
-    for (auto it = patches.lower_bound(address); it != patches.end() && it->first < address + out.size(); ++it)
-      out[it->first - address] = it->second;
-    return {};
-  }
-
- private:
-  Memory& real_;
-};
+using fuzz::PatchedMemory;
 
 struct Kit {
   std::unique_ptr<KernelProgram> program;
@@ -94,16 +81,7 @@ Kit& kit() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Kit& k = kit();
   PatchedMemory& memory = *k.memory;
-  memory.patches.clear();
-  for (size_t i = 0; i + 4 <= size;) {
-    uint8_t target = data[i];
-    uint16_t offset;
-    std::memcpy(&offset, data + i + 1, 2);
-    uint8_t length = data[i + 3];
-    i += 4;
-    uint64_t base = k.targets[target % k.targets.size()] + offset;
-    for (uint8_t j = 0; j < length && i < size; ++j, ++i) memory.patches[base + j] = data[i];
-  }
+  memory.apply(data, size, k.targets);
   KernelProgram& program = *k.patched;
   const Limits& limits = program.limits();
   ModuleList modules = list_modules(program);

@@ -68,7 +68,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (known & (1u << r)) regs.set(krdb::Reg(r), 0x1000 + in.take(1));
   krdb::FrameContext frame;
   frame.pc = in.take(2);
-  frame.slide = in.take(1);
+  frame.load = in.take(1);
+  // A module's map too: a few sections, possibly overlapping or empty (untrusted sect_attrs).
+  for (uint64_t sections = in.take(1) % 4; sections; --sections)
+    frame.load.add(in.take(2), in.take(1), 0xffffffffc0000000ULL + in.take(2));
   frame.registers = &regs;
   frame.memory = &memory;
   if (in.take(1) & 1) frame.cfa = 0x1000 + in.take(1);

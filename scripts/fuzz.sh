@@ -2,13 +2,13 @@
 # Builds the libFuzzer targets in the sanitizer tree (scripts/build-san.sh: clang-19, ASan+UBSan,
 # build-san/) and runs each for SECONDS (default 60), seeded from the committed corpora.
 # usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (KRDB_FUZZ_SEED=N: libFuzzer's -seed, for repeatable runs)
-#   targets: demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server location type_name (default: all)
-# kernel_walkers reads the unpacked ORC kit (build/tests/data/kernel-orc: run the test build first).
+#   targets: demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server location type_name module_values (default: all)
+# kernel_walkers reads the unpacked ORC kit, module_values the FP kit's formatter sample (build/tests/data: run the test build first).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 shift || true
-if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server location type_name); fi
+if [ $# -gt 0 ]; then targets=("$@"); else targets=(demangle dump dwarf name_scan console_log user_core kernel_walkers module_file gdb_server location type_name module_values); fi
 b=${KRDB_SAN_BUILD_DIR:-$top/build-san}
 "$top/scripts/build-san.sh" $(printf -- 'fuzz_%s ' "${targets[@]}")
 mkdir -p "$b/artifacts"
@@ -63,6 +63,9 @@ seed_kernel_walkers() {  # one patch per target: a zeroed word, and an all-ones 
     printf "\\x$(printf %02x "$t")\\x08\\x00\\x08\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff" > "$1/ones-$t"
   done
 }
+seed_module_values() {  # one patch per target: a zeroed word, and an all-ones word
+  seed_kernel_walkers "$1"
+}
 seed_module_file() {  # the ORC kit's module, xz- and zstd-compressed (first byte picks the format)
   local ko=$top/build/tests/data/kernel-orc/rust_crashme_ko.nodebug.ko
   { printf '\x01'; xz -c "$ko"; } > "$1/ko.xz"
@@ -93,7 +96,7 @@ seed_gdb_server() {  # what LLDB and GDB send when they connect (shared/docs/gdb
 }
 export KRDB_FUZZ_DATA_FP=${KRDB_FUZZ_DATA_FP:-$top/build/tests/data/kernel-fp}
 export KRDB_FUZZ_DATA=${KRDB_FUZZ_DATA:-$top/build/tests/data/kernel-orc}
-declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000 [name_scan]=200000 [console_log]=65536 [user_core]=2000000 [kernel_walkers]=4096 [module_file]=200000 [gdb_server]=8192 [location]=4096 [type_name]=1024)
+declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000 [name_scan]=200000 [console_log]=65536 [user_core]=2000000 [kernel_walkers]=4096 [module_file]=200000 [gdb_server]=8192 [location]=4096 [type_name]=1024 [module_values]=4096)
 
 for t in "${targets[@]}"; do
   seeds=$b/seeds/$t; mkdir -p "$seeds" "$b/corpus/$t"
