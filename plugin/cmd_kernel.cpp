@@ -192,10 +192,20 @@ bool print_each(const std::vector<std::string>& expressions, lldb::SBCommandRetu
 }
 
 // `krdb print EXPR…`: the formatter layer on the kernel behind this target (live or served).
-bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
+bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& given,
               lldb::SBCommandReturnObject& result) {
+  // Module options first (--modules DIR, --module [NAME=]PATH, --no-system-modules): where a
+  // module's globals and frames find their .ko, beside the .ko files the target already has.
+  BacktraceOptions options = target_module_options(debugger.GetSelectedTarget());
+  size_t first = 0;
+  for (; first < given.size(); ++first) {
+    auto taken = take_module_option(given, first, options, result);
+    if (!taken) break;
+    if (!*taken) return false;
+  }
+  std::vector<std::string> args(given.begin() + first, given.end());
   if (args.empty()) {
-    result.SetError("usage: krdb print EXPR…   (a global: C name or Rust path; *, .field, ->field, [i], (TYPE)0xADDR)");
+    result.SetError("usage: krdb print [--modules DIR] [--module PATH] EXPR…   (a global: C name or Rust path; *, .field, ->field, [i], (TYPE)0xADDR)");
     return false;
   }
   if (args[0] == "--frame") {  // frame N of the selected thread, as `krdb bt` numbers it
@@ -211,7 +221,7 @@ bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
         result.SetError("the selected thread has no rip/rsp: is the process stopped?");
         return false;
       }
-      KernelUnwinder unwinder(program, target_module_options(debugger.GetSelectedTarget()));
+      KernelUnwinder unwinder(program, options);
       KernelBacktrace bt = unwinder.from_registers(regs);
       uint64_t n = *frame;
       auto number = bt.frame_number(n);
@@ -236,7 +246,7 @@ bool do_print(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
   // An expression may hold spaces ("(struct task_struct)0x…"): the arguments are one expression
   // unless each parses alone.
   return with_kernel(debugger, result, [&](KernelProgram& program) {
-    KernelUnwinder unwinder(program, target_module_options(debugger.GetSelectedTarget()));  // globals of modules too
+    KernelUnwinder unwinder(program, options);  // globals of modules too
     return print_each(args, result, [&](const std::string& expr) -> Expected<std::string> {
       auto v = kernel_global_value(program, unwinder, expr);
       if (!v) return v.error();
@@ -270,7 +280,7 @@ void add_kernel_commands(lldb::SBCommand& krdb) {
                   "Print kernel values as their source reads them: kernel Rust types (Arc, KBox, KVec, CString, "
                   "Error, Result/Option, Mutex/SpinLock, List, RBTree, Task, …) and C types, bounded and "
                   "corruption-safe (the same output as the CLI's krdb print).",
-                  "krdb print EXPR…  |  krdb print --frame N [EXPR…]   (locals and parameters of frame N, as krdb bt numbers them, or EXPRs over them)");
+                  "krdb print [MODULE-OPTIONS] EXPR…  |  krdb print [MODULE-OPTIONS] --frame N [EXPR…]   (locals and parameters of frame N, as krdb bt numbers them, or EXPRs over them; MODULE-OPTIONS: --modules DIR, --module [NAME=]PATH, --no-system-modules — where a module's .ko is found, beside those the target has)");
   krdb.AddCommand("ps", new Command(do_ps),
                   "The tasks of the live kernel: pid, parent, CPU, state, command.", "krdb ps");
 }

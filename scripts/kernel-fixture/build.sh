@@ -300,10 +300,12 @@ stage_package_values() {
     { echo "package_values: the values boot did not panic as planned" >&2; return 1; }
   xz -9 -c "$OUT/rust_values.ko" > "$DATA/rust_values.ko.xz"
   cp "$DUMPS/values-kaslr.d17.kdump" "$OUT/serial-values-kaslr.log" "$DATA/"
+  # The initramfs that boot used (init + rust_values.ko): the live session's (tests/lldb/values_live.lldb).
+  cp "$OUT/initramfs.cpio.gz" "$DATA/initramfs-values.cpio.gz"
   sed -i '/^cmdline values-kaslr:/d; /^dumps: values-kaslr/d' "$DATA/MANIFEST"
   sed -i "/^sha256 (uncompressed):/i cmdline values-kaslr: console=ttyS0 panic=0 oops=panic krdb_values=1 (committed bzImage, this build's rust_values.ko)\\ndumps: values-kaslr.d17.kdump = makedumpfile -c -d 17 of the values boot's ELF dump" "$DATA/MANIFEST"
-  for f in rust_values.ko values-kaslr.d17.kdump serial-values-kaslr.log; do
-    local path=$OUT/$f; [ -f "$path" ] || path=$DUMPS/$f
+  for f in rust_values.ko values-kaslr.d17.kdump serial-values-kaslr.log initramfs-values.cpio.gz; do
+    local path=$OUT/$f; [ -f "$path" ] || path=$DUMPS/$f; [ -f "$path" ] || path=$DATA/$f
     sed -i "/^  [0-9a-f]\{64\}  $f\$/d" "$DATA/MANIFEST"
     echo "  $(sha256sum < "$path" | cut -d' ' -f1)  $f" >> "$DATA/MANIFEST"
   done

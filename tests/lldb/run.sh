@@ -12,14 +12,15 @@ expect_fail=0; grep -q "^# CHECK: error:" "$test" && expect_fail=1
 trap cleanup EXIT
 # `# QEMU: KERNEL-ARGS` boots the kernel fixture (tests/data/kernel-fp, or the kit `# KIT: NAME`
 # names) paused, with its gdbstub on a free loopback port substituted for @GDB_PORT@; QEMU is
-# killed when the test ends.
+# killed when the test ends. `# INITRD: FILE` boots another initramfs of the kit.
 port=
 qemu_args=$(sed -n 's/^# QEMU: //p' "$test")
 if [ -n "$qemu_args" ]; then
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   kit=$(sed -n 's/^# KIT: //p' "$test"); k=$data/${kit:-kernel-fp}
+  initrd=$(sed -n 's/^# INITRD: //p' "$test")
   timeout 110 qemu-system-x86_64 -accel tcg -cpu max -m 256M -smp 2 -kernel "$k/bzImage" \
-    -initrd "$k/initramfs.cpio.gz" -append "console=ttyS0 panic=0 oops=panic $qemu_args" \
+    -initrd "$k/${initrd:-initramfs.cpio.gz}" -append "console=ttyS0 panic=0 oops=panic $qemu_args" \
     -display none -monitor none -serial null -no-reboot -gdb "tcp:127.0.0.1:$port" -S &
   qpid=$!
   for _ in $(seq 50); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
