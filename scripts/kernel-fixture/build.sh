@@ -286,6 +286,7 @@ stage_boot_values() {
   makedumpfile -c -d 17 "$BUILD/values-kaslr.fixed.elf" "$DUMPS/values-kaslr.d17.kdump" > "$LOGS/makedumpfile-values.log" 2>&1 \
     || { cat "$LOGS/makedumpfile-values.log"; return 1; }
   rm -f "$BUILD/values-kaslr.fixed.elf"
+  chmod 644 "$DUMPS"/*
 }
 
 stage_package_values() {

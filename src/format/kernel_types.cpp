@@ -1,6 +1,7 @@
 // The kernel crate's types: Arc (refcount + data), ARef, KVec/VVec/KVVec, CString, Error,
 // Mutex/SpinLock (locked?, owner, data), CondVar (its waiters), Opaque<bindings::X> (as the C struct), List,
 // RBTree and Task (pid, comm, state). Layouts chosen by member names (../shared/docs/kernel-rust-types.md §1).
+#include <cstring>
 #include <set>
 
 #include <fmt/format.h>
@@ -138,6 +139,21 @@ std::string error_value(FormatContext& c, const ValueRef& v) {
   return fmt::format("Error({})", e);
 }
 
+// struct mutex { atomic_long_t owner; … }: owner & ~7 is the task holding it (MUTEX_FLAGS).
+std::string mutex_state(FormatContext& c, uint64_t mutex) {
+  auto owner = c.uint_at(mutex, 8);
+  if (!owner) return FormatContext::read_error(mutex, 8);
+  if ((*owner & ~7ull) == 0) return "unlocked";
+  return "locked by " + task_summary(c, *owner & ~7ull);
+}
+
+// spinlock_t / raw_spinlock_t: the first u32 is the qspinlock's value, non-zero while held.
+std::string spin_state(FormatContext& c, uint64_t lock) {
+  auto word = c.uint_at(lock, 4);
+  if (!word) return FormatContext::read_error(lock, 4);
+  return *word ? "locked" : "unlocked";
+}
+
 ValueView lock(FormatContext& c, const ValueRef& v, const Type& t) {
   std::string backend;
   if (TypeId b = c.template_param(t, "B")) backend = c.name_of(b);
@@ -147,15 +163,8 @@ ValueView lock(FormatContext& c, const ValueRef& v, const Type& t) {
   std::string state = "?";
   if (auto st = c.member(v, "state")) {
     ValueRef raw = c.unwrap(*st);
-    if (mutex) {  // struct mutex { atomic_long_t owner; … }: owner & ~7 is the task holding it
-      auto owner = c.uint_at(raw.address, 8);
-      if (!owner) state = FormatContext::read_error(raw.address, 8);
-      else if ((*owner & ~7ull) == 0) state = "unlocked";
-      else state = "locked by " + task_summary(c, *owner & ~7ull);
-    } else if (spin) {  // the first u32 of spinlock_t / raw_spinlock: non-zero while held
-      auto word = c.uint_at(raw.address, 4);
-      state = !word ? FormatContext::read_error(raw.address, 4) : *word ? "locked" : "unlocked";
-    }
+    if (mutex) state = mutex_state(c, raw.address);
+    else if (spin) state = spin_state(c, raw.address);
   }
   std::string head = fmt::format("{}({})", label, state);
   auto data = c.member(v, "data");  // UnsafeCell<T>: the T is the child
@@ -330,8 +339,34 @@ ValueView work(FormatContext& c, const ValueRef& v) {
   return leaf(fmt::format("Work({}, {})", (*data & 1) ? "pending" : "idle", runs));
 }
 
+// The C types Rust holds, as the C DWARF names them or bindgen copied them
+// (bindings::…::task_struct): a task as `ps` shows it, a refcount's count, a lock's state, an
+// empty list head. Other C structs keep their fields.
+std::optional<ValueView> c_kernel_type(FormatContext& c, const ValueRef& v, const Type& t, std::string_view p) {
+  if (t.language == Language::Rust && !p.starts_with("bindings::")) return std::nullopt;
+  std::string_view name = p.substr(p.rfind(':') == std::string_view::npos ? 0 : p.rfind(':') + 1);
+  if (name == "task_struct") return leaf(task_summary(c, v.address));
+  if (name == "refcount_struct") {  // { atomic_t refs { int counter } }
+    auto n = c.uint_at(v.address, 4);
+    return leaf(n ? fmt::format("refcount_t({})", int32_t(*n)) : FormatContext::read_error(v.address, 4));
+  }
+  if (name == "mutex") return leaf("mutex(" + mutex_state(c, v.address) + ")");
+  if (name == "spinlock" || name == "raw_spinlock") return leaf("spinlock_t(" + spin_state(c, v.address) + ")");
+  if (name == "list_head") {
+    auto links = c.bytes(v.address, 16);
+    if (!links) return leaf(FormatContext::read_error(v.address, 16));
+    uint64_t next, prev;
+    std::memcpy(&next, links->data(), 8);
+    std::memcpy(&prev, links->data() + 8, 8);
+    if (next == v.address && prev == v.address) return leaf("list_head(empty)");
+    return leaf(fmt::format("list_head {{ next: {:#x}, prev: {:#x} }}", next, prev));
+  }
+  return std::nullopt;
+}
+
 std::optional<ValueView> known(FormatContext& c, const ValueRef& v, const Type& t) {
   std::string p = rust_path(t);
+  if (auto ct = c_kernel_type(c, v, t, p)) return ct;
   if (p == "kernel::sync::arc::Arc") return arc(c, v, "Arc");
   if (p == "kernel::sync::arc::ArcBorrow") return arc(c, v, "ArcBorrow");
   if (p == "kernel::sync::arc::UniqueArc") {
@@ -355,6 +390,13 @@ std::optional<ValueView> known(FormatContext& c, const ValueRef& v, const Type& 
   if (p == "kernel::sync::lock::Lock") return lock(c, v, t);
   if (p == "kernel::list::List") return list(c, v, t);
   if (p == "kernel::list::ListLinks") return leaf("ListLinks");
+  if (p == "kernel::list::arc::ListArc") {  // an Arc that may be in a list: shown as the Arc
+    auto arc = c.member(v, "arc");
+    if (!arc) return std::nullopt;
+    ValueView view = c.view(*arc);
+    if (view.head.starts_with("Arc(")) view.head = "List" + view.head;
+    return view;
+  }
   if (p == "kernel::rbtree::RBTree") return rbtree(c, v, t);
   if (p == "kernel::sync::condvar::CondVar") return condvar(c, v);
   if (p == "kernel::workqueue::Work") return work(c, v);

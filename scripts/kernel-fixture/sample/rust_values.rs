@@ -16,10 +16,12 @@
 //!   and one with none; a `workqueue::Work` item;
 //! - `UniqueArc`, `ArcBorrow` (a local), `VBox`, `KVBox`, `VVec`, `Opaque<list_head>`, a `Mutex`
 //!   and a `SpinLock` held during the panic, a `&dyn Shape` (a vtable in this module),
-//!   `Error`s, `Result`s, niche `Option`s, a tuple, atomics, `Cell`, `ManuallyDrop`.
+//!   `Error`s, `Result`s, niche `Option`s, a tuple, atomics, `Cell`, `ManuallyDrop`;
+//! - Rust's own `&str`, `&[u16]`, `MaybeUninit`, an `ArcBorrow` and a `ListArc` held in fields,
+//!   and the C types Rust holds: a `*mut task_struct`, `refcount_t`/`atomic_t`, `spinlock_t`.
 
 use core::cell::Cell;
-use core::mem::ManuallyDrop;
+use core::mem::{ManuallyDrop, MaybeUninit};
 use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use kernel::prelude::*;
@@ -145,7 +147,18 @@ struct Values {
     hits: AtomicU64,
     cell: Cell<u32>,
     name: &'static CStr,
+    text: &'static str,
+    slice: &'static [u16],
+    uninit: MaybeUninit<u64>,
+    borrow: ArcBorrow<'static, Job>,
+    single: ListArc<Entry>,
+    task: *mut bindings::task_struct,
+    count: Opaque<bindings::refcount_t>,
+    raw_lock: Opaque<bindings::spinlock_t>,
 }
+
+/// What `Values::slice` borrows.
+static PRIMES: [u16; 5] = [2, 3, 5, 7, 11];
 
 /// The live `Values` (null before init). Read at the end of init, so it is kept.
 static VALUES: AtomicPtr<Values> = AtomicPtr::new(ptr::null_mut());
@@ -234,6 +247,11 @@ impl Values {
         let spin = KBox::pin_init(new_spinlock!(0x5151u64, "rust_values::spin"), GFP_KERNEL)?;
         // 6.12's `KBox` does not coerce to `KBox<dyn …>`: a leaked box gives the `&dyn`.
         let shape: &'static dyn Shape = KBox::leak(KBox::new(Rect { w: 6, h: 7 }, GFP_KERNEL)?);
+        // A second reference to the job, leaked, so a field can hold an ArcBorrow<'static>.
+        let job_ref: &'static Arc<Job> = KBox::leak(KBox::new(job.clone(), GFP_KERNEL)?);
+        let single = ListArc::pin_init(try_pin_init!(Entry { id: 77, links <- ListLinks::new() }? Error), GFP_KERNEL)?;
+        // The task that loads the module: `Task` wraps `task_struct` (repr(transparent)).
+        let task = ptr::from_ref(current!()).cast::<bindings::task_struct>().cast_mut();
 
         let values = KBox::new(
             Values {
@@ -258,6 +276,15 @@ impl Values {
                 hits: AtomicU64::new(0x1234_5678_9abc),
                 cell: Cell::new(99),
                 name: c_str!("rust_values"),
+                text: "kernel rust",
+                slice: &PRIMES,
+                uninit: MaybeUninit::new(0xfeed),
+                borrow: job_ref.as_arc_borrow(),
+                single,
+                task,
+                count: Opaque::new(bindings::refcount_t { refs: bindings::atomic_t { counter: 3 } }),
+                // SAFETY: an all-zero spinlock_t is an unlocked one (what spin_lock_init leaves).
+                raw_lock: Opaque::new(unsafe { core::mem::zeroed() }),
             },
             GFP_KERNEL,
         )?;

@@ -107,8 +107,10 @@ TEST_CASE("the sample's locks, condition variables, work item and trait object",
   size_t first = wait.find("private: "), second = wait.find("private: ", first + 1);
   REQUIRE(second != std::string::npos);
   CHECK(wait.substr(first, 27) == wait.substr(second, 27));
+  // Two references: the field's Arc and the leaked clone `borrow` borrows from.
   CHECK(d.text("rust_values::VALUES->job") ==
-        "Arc(refcount 1) Job { id: 7, work: Work(idle, func <Arc<rust_values::Job> as WorkItemPointer<0>>::run) }");
+        "Arc(refcount 2) Job { id: 7, work: Work(idle, func <Arc<rust_values::Job> as WorkItemPointer<0>>::run) }");
+  CHECK(starts(d.text("rust_values::VALUES->borrow"), "ArcBorrow(refcount 2) Job { id: 7, work: Work(idle, "));
   // A `&dyn Shape` resolved through the module's own vtable.
   CHECK(d.text("rust_values::VALUES->shape") == "&rust_values::Rect Rect { w: 6, h: 7 }");
 }
@@ -126,10 +128,26 @@ TEST_CASE("the sample's boxes, Arcs, vectors, errors, options, tuples and wrappe
   CHECK(d.text("rust_values::VALUES->hits") == "Atomic(0x123456789abc)");
   CHECK(d.text("rust_values::VALUES->cell") == "99");
   CHECK(d.text("rust_values::VALUES->name") == "\"rust_values\"");
-  // Opaque<list_head> pointed at itself (an empty C list).
-  KernelValue head = d.value("rust_values::VALUES->head");
-  std::string self = fmt::format("{:#x}", head.address);
-  CHECK(head.text == "list_head { next: " + self + ", prev: " + self + " }");
+  CHECK(d.text("rust_values::VALUES->text") == "\"kernel rust\"");
+  CHECK(d.text("rust_values::VALUES->slice") == "[2, 3, 5, 7, 11]");
+  CHECK(d.text("rust_values::VALUES->uninit") == "65261");  // MaybeUninit::new(0xfeed)
+  CHECK(d.text("rust_values::VALUES->single") == "ListArc(refcount 1) Entry { id: 77 }");
+}
+
+TEST_CASE("the C types Rust holds: task_struct, refcount_t, spinlock_t, mutex, list_head", "[format][dump]") {
+  ValuesDump d;
+  // Opaque<list_head> pointed at itself (an empty C list); the waiters' entries are linked.
+  CHECK(d.text("rust_values::VALUES->head") == "list_head(empty)");
+  CHECK(has(d.text("rust_values::VALUES->wait"), "entry: list_head { next: 0x"));
+  CHECK(d.text("rust_values::VALUES->count") == "refcount_t(3)");
+  CHECK(d.text("rust_values::VALUES->raw_lock") == "spinlock_t(unlocked)");
+  // The task that loaded the module is the one holding the sample's mutex.
+  std::string task = d.text("*rust_values::VALUES->task");
+  CHECK(starts(task, "Task(pid "));
+  CHECK(has(d.text("rust_values::VALUES->locked"), "locked by " + task));
+  // The vmlinux's C types the same way (init_task is pid 0, swapper/0).
+  CHECK(d.text("init_task") == "Task(pid 0, \"swapper/0\", state R)");
+  CHECK(d.text("init_task.usage") == "refcount_t(" + d.text("init_task.usage.refs.counter") + ")");
 }
 
 TEST_CASE("module globals: a type of the module in a cast; what cannot be found is said", "[format][dump]") {
