@@ -14,6 +14,11 @@ static bool do_version(lldb::SBDebugger&, const std::vector<std::string>&,
   return true;
 }
 
+uint64_t& limits_generation() {
+  static uint64_t generation = 0;
+  return generation;
+}
+
 // Lists every limit, or sets some (NAME=N …) for the rest of the session: every krdb command
 // reads the process-wide limits when it runs.
 static bool do_limits(lldb::SBDebugger& debugger, const std::vector<std::string>& args,
@@ -26,7 +31,9 @@ static bool do_limits(lldb::SBDebugger& debugger, const std::vector<std::string>
     }
   default_limits() = changed;
   // Values already shown keep their children until their formatters change: re-enabling the
-  // `krdb` category makes LLDB format them again with the new format_* caps.
+  // `krdb` category makes LLDB format them again with the new format_* caps, and a new
+  // generation makes the shim's children providers ask again (LLDB keeps the providers).
+  if (!args.empty()) ++limits_generation();
   if (!args.empty())
     if (lldb::SBTypeCategory krdb = debugger.GetCategory("krdb"); krdb.IsValid() && krdb.GetEnabled()) {
       krdb.SetEnabled(false);

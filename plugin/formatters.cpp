@@ -304,6 +304,11 @@ std::string register_formatters(lldb::SBDebugger& debugger) {
 
 }  // namespace krdb::plugin
 
+// How many times `krdb limits` changed the caps: the shim asks again when it moved.
+extern "C" __attribute__((visibility("default"))) uint64_t krdb_lldb_limits_generation() {
+  return krdb::plugin::limits_generation();
+}
+
 // The shim's way in (ctypes): answers are JSON, valid until the next call on the same thread.
 extern "C" __attribute__((visibility("default"))) int krdb_lldb_is_rust(uint64_t debugger_id, uint32_t target_index,
                                                                       const char* module, const char* type_name) {

@@ -33,6 +33,8 @@ def attach(library_path):
                                         ctypes.c_uint64, ctypes.c_char_p, ctypes.c_uint32, ctypes.c_uint32,
                                         ctypes.c_char_p]
     _lib.krdb_lldb_children.restype = ctypes.c_char_p
+    _lib.krdb_lldb_limits_generation.argtypes = []
+    _lib.krdb_lldb_limits_generation.restype = ctypes.c_uint64
 
 
 def _module_of(sbtype):
@@ -119,6 +121,7 @@ class Children:
     def __init__(self, valobj, internal_dict):
         self.valobj = valobj
         self.answer = None
+        self.generation = None  # of krdb's limits when `answer` was given
         self.child_types = {}  # (path, type name) -> SBType: a KVec's elements share one
 
     def update(self):
@@ -127,8 +130,10 @@ class Children:
         return False
 
     def _ask(self):
-        if self.answer is not None:
+        generation = _lib.krdb_lldb_limits_generation() if _lib is not None else None
+        if self.answer is not None and self.generation == generation:
             return self.answer
+        self.generation = generation
         self.answer = {"special": False}
         v = self.valobj.GetNonSyntheticValue()
         target = v.GetTarget()

@@ -49,6 +49,9 @@ BacktraceOptions target_module_options(lldb::SBTarget target);
 std::optional<bool> take_module_option(const std::vector<std::string>& args, size_t& i,
                                        BacktraceOptions& options, lldb::SBCommandReturnObject& result);
 
+// Bumped by `krdb limits NAME=N`: the shim's cached children are stale after it.
+uint64_t& limits_generation();
+
 // Each plugin/cmd_*.cpp adds its subcommands under the `krdb` multiword command.
 void add_version_command(lldb::SBCommand& krdb);
 void add_demangle_command(lldb::SBCommand& krdb);
