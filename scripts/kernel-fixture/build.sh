@@ -274,19 +274,12 @@ stage_boot_values() {
   # The formatter sample (sample/rust_values.rs): the committed bzImage (the kernel of the
   # committed vmlinux) with this build's rust_values.ko, which builds every kernel Rust type krdb
   # formats (100k-element KVec, 10k-entry List, corrupted ones, CondVar waiters…) and panics.
-  # -d 17 (zero and free pages), not 31: the values live in slab and vmalloc pages, which
-  # makedumpfile 1.7.2 drops at -d 31 on 6.12 (see boot_many).
+  # Dumped at -d 17: the values live in slab and vmalloc pages (see kdump_d17).
   [ "$UNWINDER" = fp ] || { echo "boot_values: fp kit only" >&2; return 1; }
   local base="console=ttyS0 panic=0 oops=panic"
   BOOT_KERNEL=$DATA/bzImage timed "boot+dump values kaslr tcg" boot values-kaslr "$base krdb_values=1" tcg \
     "elf:false:$DUMPS/values-kaslr.elf"
-  chmod 644 "$DUMPS"/*
-  python3 "$HERE/tools/elf_phdr_fixup.py" "$DUMPS/values-kaslr.elf" "$BUILD/values-kaslr.fixed.elf"
-  rm -f "$DUMPS/values-kaslr.d17.kdump"
-  makedumpfile -c -d 17 "$BUILD/values-kaslr.fixed.elf" "$DUMPS/values-kaslr.d17.kdump" > "$LOGS/makedumpfile-values.log" 2>&1 \
-    || { cat "$LOGS/makedumpfile-values.log"; return 1; }
-  rm -f "$BUILD/values-kaslr.fixed.elf"
-  chmod 644 "$DUMPS"/*
+  kdump_d17 values-kaslr
 }
 
 stage_package_values() {
@@ -319,14 +312,22 @@ stage_boot_many() {
   local base="console=ttyS0 panic=0 oops=panic"
   timed "boot+dump many tasks tcg" boot many-tasks "$base rust_crashme=2 krdb_tasks=1000" tcg \
     "elf:false:$DUMPS/many-tasks.elf"
+  kdump_d17 many-tasks
+}
+
+# kdump_d17 NAME: $DUMPS/NAME.elf (QEMU, paging=false) -> $DUMPS/NAME.d17.kdump, makedumpfile -c
+# -d 17 (zero and free pages), not 31: Debian's makedumpfile 1.7.2 drops 6.12's slab pages
+# (task_structs, the Rust sample's values among them) at -d 15 and 31 (measured: the task list
+# breaks), not at 3/5/9/17.
+kdump_d17() {
+  local name=$1
   chmod 644 "$DUMPS"/*
-  python3 "$HERE/tools/elf_phdr_fixup.py" "$DUMPS/many-tasks.elf" "$BUILD/many-tasks.fixed.elf"
-  # -d 17 (zero and free pages), not 31: Debian's makedumpfile 1.7.2 drops 6.12's slab pages
-  # (task_structs among them) at -d 15 and 31 (measured: the task list breaks), not at 3/5/9/17.
-  rm -f "$DUMPS/many-tasks.d17.kdump"
-  makedumpfile -c -d 17 "$BUILD/many-tasks.fixed.elf" "$DUMPS/many-tasks.d17.kdump" > "$LOGS/makedumpfile-many.log" 2>&1 \
-    || { cat "$LOGS/makedumpfile-many.log"; return 1; }
-  rm -f "$BUILD/many-tasks.fixed.elf"
+  python3 "$HERE/tools/elf_phdr_fixup.py" "$DUMPS/$name.elf" "$BUILD/$name.fixed.elf"
+  rm -f "$DUMPS/$name.d17.kdump"
+  makedumpfile -c -d 17 "$BUILD/$name.fixed.elf" "$DUMPS/$name.d17.kdump" > "$LOGS/makedumpfile-$name.log" 2>&1 \
+    || { cat "$LOGS/makedumpfile-$name.log"; return 1; }
+  rm -f "$BUILD/$name.fixed.elf"
+  chmod 644 "$DUMPS"/*
 }
 
 # boot_kdump NAME APPEND: boot with a capture kernel loaded, let it send /proc/vmcore over the

@@ -1,6 +1,9 @@
-// The kernel crate's types: Arc (refcount + data), ARef, KVec/VVec/KVVec, CString, Error,
-// Mutex/SpinLock (locked?, owner, data), CondVar (its waiters), Opaque<bindings::X> (as the C struct), List,
-// RBTree and Task (pid, comm, state). Layouts chosen by member names (../shared/docs/kernel-rust-types.md §1).
+// The kernel crate's types: Arc/ArcBorrow/UniqueArc (refcount + data), ARef, KVec/VVec/KVVec,
+// CString, Error, Mutex/SpinLock (locked?, owner, data), CondVar (its waiters), workqueue::Work
+// (pending?, function), Opaque<bindings::X> (as the C struct), List/ListArc, RBTree and Task (pid,
+// comm, state); and the C types Rust holds, from the C DWARF or bindgen's copy: task_struct,
+// refcount_t, mutex, spinlock_t, list_head. Layouts chosen by member names
+// (../shared/docs/kernel-rust-types.md §1).
 #include <cstring>
 #include <set>
 

@@ -1,7 +1,9 @@
 // Values in a target's memory, typed by krdb's own DWARF, and the formatter layer that prints
 // them the way a kernel developer reads them: kernel Rust types (Arc, KBox, KVec, CString, CStr,
-// BStr, Error, Result/Option and every Rust enum, Mutex/SpinLock, Opaque, ARef, List, RBTree,
-// Task, atomics) and the C types they hold, with transparent wrappers collapsed.
+// BStr, Error, Result/Option and every Rust enum, Mutex/SpinLock, CondVar, Work, Opaque, ARef,
+// List, RBTree, Task, atomics, &dyn through its vtable) and the C types they hold (task_struct,
+// refcount_t, mutex, spinlock_t, list_head; other C structs by their fields), with transparent
+// wrappers collapsed.
 // Contract:
 // - One implementation for every front end: `krdb print` (CLI), `krdb print` in LLDB, and the
 //   panic/triage reports. The text form is deterministic (tests compare it on dumps).
