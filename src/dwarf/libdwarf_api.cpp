@@ -269,6 +269,16 @@ std::optional<std::vector<LocationEntry>> Die::location(Dwarf_Half name, uint64_
       if (dwarf_get_location_op_value_c(desc, j, &atom, &op1, &op2, &op3, &branch, nullptr) !=
           DW_DLV_OK)
         break;
+      // DW_OP_entry_value(block): libdwarf gives the block's length (op1) and a pointer to its
+      // bytes (op2), valid only while it holds the section. The one form compilers emit for
+      // kernels, a single DW_OP_regN, is decoded now: operand2 = N, operand3 = 1; any other
+      // block: operand3 = 0 (not evaluated).
+      if (atom == DW_OP_entry_value || atom == DW_OP_GNU_entry_value) {
+        const auto* block = reinterpret_cast<const uint8_t*>(uintptr_t(op2));
+        bool reg = op1 == 1 && block && block[0] >= DW_OP_reg0 && block[0] <= DW_OP_reg31;
+        op2 = reg ? block[0] - DW_OP_reg0 : 0;
+        op3 = reg ? 1 : 0;
+      }
       // An index into .debug_addr: its address into operand2 (0 when libdwarf cannot read it).
       if (atom == DW_OP_addrx || atom == DW_OP_GNU_addr_index) {
         Dwarf_Addr address = 0;

@@ -170,8 +170,13 @@ bool step(Machine& m, const LocationOp& op, bool& is_value, std::optional<Reg>& 
     case DW_OP_stack_value:
       is_value = true;
       return m.need(1, a);
-    case DW_OP_entry_value: case DW_OP_GNU_entry_value:
-      return m.fail(Error(ErrorKind::NotFound, "entry value (the parameter as it was on entry; this frame no longer holds it)"));
+    case DW_OP_entry_value: case DW_OP_GNU_entry_value: {
+      if (!op.operand3 || !m.frame.entry_register)
+        return m.fail(Error(ErrorKind::NotFound, "entry value (the parameter as it was on entry; this frame no longer holds it)"));
+      auto v = m.frame.entry_register(unsigned(op.operand2));
+      if (!v) return m.fail(Error(ErrorKind::NotFound, "entry value (the parameter as it was on entry): " + v.error().message));
+      return m.push(*v);
+    }
     case DW_OP_implicit_pointer: case DW_OP_GNU_implicit_pointer:
       return m.fail(Error(ErrorKind::Unsupported, "implicit pointer (the pointed-to value was optimised into another variable)"));
     default:

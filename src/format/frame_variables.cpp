@@ -109,6 +109,34 @@ Expected<std::string> frame_expression(ValueFormatter& formatter, const FrameInf
 
 namespace {
 
+// DW_OP_entry_value(DW_OP_regN) in the frame below `caller_index`: what the caller passed in
+// register N, from the call site its DWARF records at the return address (evaluated in the
+// caller's frame, without entry values of its own: one level).
+Expected<uint64_t> entry_register_value(KernelProgram& program, KernelUnwinder& unwinder, const Backtrace& backtrace,
+                                        size_t caller_index, unsigned dwarf_register) {
+  const Frame& caller = backtrace.frames[caller_index];
+  auto place = unwinder.debug_place(lookup_address(caller));
+  if (!place) return Error(ErrorKind::NotFound, "no DWARF covers the caller");
+  AddressInfo where = place->info->symbolize(place->file_address, {.variables = true});
+  if (where.frames.empty()) return Error(ErrorKind::NotFound, "no DWARF function covers the caller");
+  const FrameInfo& function = where.frames.back();  // the concrete function the call is in
+  auto values = place->info->call_site_values(function.die_offset, place->load.file(caller.pc));
+  if (!values) return values.error();
+  for (const auto& v : *values) {
+    if (v.dwarf_register != dwarf_register) continue;
+    FrameContext context = frame_context(backtrace, caller_index, place->load, program.memory());
+    context.frame_base = &function.frame_base;
+    auto value = evaluate_location(v.value, 8, context, program.limits());
+    if (!value) return value.error();
+    if (value->in_memory()) return *value->address;  // a value expression: its result
+    if (value->bytes.size() < 8) return Error(ErrorKind::BadData, "call-site value shorter than a register");
+    uint64_t out = 0;
+    std::memcpy(&out, value->bytes.data(), 8);
+    return out;
+  }
+  return Error(ErrorKind::NotFound, fmt::format("the caller's call site does not record what it passed in register {}", dwarf_register));
+}
+
 // A kernel frame's DWARF function, typed by the file that describes its pc (the vmlinux, or the
 // module's .ko as the unwinder found it), with a formatter over that file at its slide.
 struct KernelFrame {
@@ -131,10 +159,19 @@ Expected<KernelFrame> kernel_frame(KernelProgram& program, KernelUnwinder& unwin
   AddressInfo where = place->info->symbolize(place->file_address, {.variables = true});
   if (number.inlined >= where.frames.size())
     return Error(ErrorKind::NotFound, "no DWARF function covers this frame's pc", fmt::format("{:#x}", f.pc));
+  // The concrete function (the outermost of those inlined at the pc) is the one entered by a call.
+  bool called = number.inlined + 1 == where.frames.size();
   KernelFrame k;
   k.formatter = std::make_unique<ValueFormatter>(*place->info, program.memory(), place->load, options);
   k.function = std::move(where.frames[number.inlined]);
   k.context = frame_context(backtrace, number.physical, place->load, program.memory());
+  // Parameters whose registers were reused: what the caller passed (C: gcc records call sites).
+  size_t caller = number.physical + 1;
+  if (called && caller < backtrace.frames.size() && !backtrace.frames[caller].pt_regs &&
+      backtrace.frames[caller].method != "pt_regs")
+    k.context.entry_register = [&program, &unwinder, &backtrace, caller](unsigned reg) {
+      return entry_register_value(program, unwinder, backtrace, caller, reg);
+    };
   return k;
 }
 

@@ -126,6 +126,16 @@ class DebugInfo {
   // Everything known about one address. Never fails as a whole: missing DWARF falls back to the
   // ELF symbol; partial failures are in warnings.
   AddressInfo symbolize(uint64_t address, const SymbolizeOptions& options = {});
+  // The call site (DW_TAG_call_site, or GCC's DW_TAG_GNU_call_site) inside the function whose
+  // concrete DIE is at `function_die`, whose return address is `return_pc` (this file's
+  // addresses): each register parameter's value at the call, as the expression DW_AT_call_value
+  // gives it (to evaluate in the caller's frame). NotFound when the DWARF records no such call
+  // site; the walk is bounded by max_die_depth and max_list_steps.
+  struct CallSiteValue {
+    unsigned dwarf_register = 0;
+    std::vector<LocationEntry> value;
+  };
+  Expected<std::vector<CallSiteValue>> call_site_values(uint64_t function_die, uint64_t return_pc);
   // The ELF symbol at an address of this file's DWARF space (for a .ko, krdb's section layout:
   // its symbols' values are section offsets, so ElfFile::symbol_at cannot place them).
   std::optional<SymbolMatch> symbol_at(uint64_t address) const;

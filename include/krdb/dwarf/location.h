@@ -5,7 +5,8 @@
 // - The result is an address in target memory, or the value's bytes themselves (a register, a
 //   DW_OP_stack_value, an implicit value, or pieces joined), or an Error that says why not:
 //   "optimised out" (no entry for this pc), "register rbx not recovered in this frame", "entry
-//   value" (the value the parameter had on entry), an unsupported operation, a bad expression.
+//   value" (the value the parameter had on entry, when `entry_register` cannot give it), an
+//   unsupported operation, a bad expression.
 // - The expression is untrusted: the stack is bounded (max_location_stack), every operation
 //   checked, at most max_dwarf_ops operations run; it never throws and never reads target memory
 //   except through `memory` (DW_OP_deref), bounded to 8 bytes per read.
@@ -15,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +36,9 @@ struct FrameContext {
   std::optional<uint64_t> cfa;          // the frame's canonical frame address, when known
   const std::vector<LocationEntry>* frame_base = nullptr;  // the subprogram's DW_AT_frame_base
   Memory* memory = nullptr;             // for DW_OP_deref; null: deref is an error
+  // DW_OP_entry_value(DW_OP_regN): the value DWARF register N had when this frame's function
+  // was entered (from the caller's call site); unset: such values are unavailable.
+  std::function<Expected<uint64_t>(unsigned dwarf_register)> entry_register;
 };
 
 struct Location {

@@ -7,6 +7,10 @@
 //   (the function's own, then those of the lexical blocks around the pc). A variable that cannot
 //   be shown says why in `text` (`<optimised out>`, `<unavailable: register rbx not recovered…>`)
 //   and has `available` false; nothing is dropped silently.
+// - A parameter located by DW_OP_entry_value(DW_OP_regN) — its register reused since — is read
+//   from the caller's call site (DW_TAG_call_site_parameter's DW_AT_call_value, evaluated in the
+//   caller's frame, one level): gcc records them for C; rustc 1.96 records none, so Rust
+//   parameters stay `<unavailable: entry value …>` with the reason.
 // - Values held in registers or pieces are formatted from their bytes, so every formatter
 //   (Arc, KVec, Result…) works on them; memory behind pointers is read from the target.
 // - Bounded like ValueFormatter; never throws.

@@ -3,6 +3,7 @@
 // against what the crash itself says (the panic message: index 2, value 0x33, shared len 7) and
 // what the sample's source holds (scripts/kernel-fixture/sample/rust_crashme.rs).
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "../support/corrupting_memory.h"
 #include "../support/test_data.h"
@@ -87,6 +88,28 @@ TEST_CASE("frame variables of the FP kit's Rust panic agree with the panic messa
   auto panic = c.frame("panic");  // C: gcc's DW_OP_call_frame_cfa frame base
   CHECK(panic["param fmt"].ends_with("\"Fatal exception\""));
   CHECK(panic["local buf"] == "\"Fatal exception\"");
+}
+
+TEST_CASE("entry values: what the caller passed, from the call site gcc records", "[format][dump]") {
+  Crash c(kFp);
+  // die() -> oops_end(flags, regs, SIGSEGV): `regs` and `signr` were in registers reused since;
+  // the caller's DW_TAG_call_site says what it passed. regs is the pt_regs the walk crossed.
+  auto oops_end = c.frame("oops_end");
+  std::optional<uint64_t> crossed;
+  for (const Frame& f : c.bt.frames)
+    if (f.pt_regs) crossed = f.pt_regs;
+  REQUIRE(crossed);
+  CHECK(oops_end["param regs"] == fmt::format("{:#x}", *crossed));
+  CHECK(oops_end["param signr"] == "11");  // SIGSEGV
+  CHECK(c.frame("do_error_trap")["param trapnr"] == "6");  // X86_TRAP_UD: the #UD of BUG()
+  // atomic_notifier_call_chain(&panic_notifier_list, …), as panic() calls it.
+  auto list = c.program->symbol_address("panic_notifier_list");
+  REQUIRE(list);
+  CHECK(c.frame("atomic_notifier_call_chain")["param nh"] == fmt::format("{:#x}", *list));
+  // rustc records no call sites: a Rust parameter's entry value stays unavailable, and says why.
+  CHECK(c.frame("<rust_crashme::CrashmeState>::check")["param self"] ==
+        "<unavailable: entry value (the parameter as it was on entry): no call site with return address "
+        "0xffffffff812dac80 in the caller's DWARF>");
 }
 
 TEST_CASE("frame variables on the ORC kit: callee-saved registers from the CFI, the others said", "[format][dump]") {
