@@ -33,9 +33,10 @@ const Member* Type::member(std::string_view name) const {
 
 namespace {
 
-uint64_t mask(uint64_t v, uint64_t bytes) {
-  return bytes >= 8 ? v : v & ((uint64_t(1) << (bytes * 8)) - 1);
-}
+using Wide = unsigned __int128;
+
+Wide mask(Wide v, uint64_t bytes) { return bytes >= 16 ? v : v & ((Wide(1) << (bytes * 8)) - 1); }
+Wide wide(uint64_t low, uint64_t upper) { return Wide(upper) << 64 | low; }
 
 }  // namespace
 
@@ -52,21 +53,21 @@ Expected<size_t> active_variant(const VariantPart& part, std::span<const uint8_t
     return Error(ErrorKind::BadData,
                  fmt::format("value of {} bytes too short for a discriminant at offset {}",
                              value.size(), offset));
-  // A 128-bit discriminant: DWARF values are 64-bit, compare the low half and require the
-  // high half to be zero (rustc never emits larger discriminant values in DWARF).
-  uint64_t raw = 0;
-  std::memcpy(&raw, value.data() + offset, size > 8 ? 8 : size);
-  uint64_t tag = mask(raw, size);
+  // Up to 128 bits, little-endian, compared unsigned at the discriminant's width.
+  uint64_t low = 0, upper = 0;
+  std::memcpy(&low, value.data() + offset, size > 8 ? 8 : size);
+  if (size > 8) std::memcpy(&upper, value.data() + offset + 8, size - 8);
+  Wide tag = mask(wide(low, upper), size);
   std::optional<size_t> fallback;
   for (size_t i = 0; i < part.variants.size(); ++i) {
     const auto& ranges = part.variants[i].discriminants;
     if (ranges.empty()) { fallback = i; continue; }
     for (const auto& r : ranges)
-      if (tag >= mask(r.low, size) && tag <= mask(r.high, size)) return i;
+      if (tag >= mask(wide(r.low, r.low_upper), size) && tag <= mask(wide(r.high, r.high_upper), size)) return i;
   }
   if (fallback) return *fallback;
-  return Error(ErrorKind::NotFound,
-               fmt::format("discriminant {:#x} matches no variant (corrupt value?)", tag));
+  return Error(ErrorKind::NotFound, upper ? fmt::format("discriminant {:#x}{:016x} matches no variant (corrupt value?)", upper, low)
+                                          : fmt::format("discriminant {:#x} matches no variant (corrupt value?)", low));
 }
 
 }  // namespace krdb

@@ -1,6 +1,8 @@
 // Reading one type DIE into a krdb::Type: members, Rust variant parts, template parameters,
 // enumerators, array bounds. Member types are not followed here (callers ask by TypeId), so a
 // cyclic type graph cannot make this recurse.
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "debug_info_impl.h"
@@ -58,6 +60,14 @@ std::vector<DiscriminantRange> read_discriminants(const dw::Die& variant) {
   std::vector<DiscriminantRange> out;
   if (auto v = variant.udata(DW_AT_discr_value)) {
     out.push_back({*v, *v});
+    return out;
+  }
+  // A 128-bit value (repr(u128)): rustc writes it as a block of 16 little-endian bytes.
+  if (auto b = variant.block(DW_AT_discr_value); b && !b->empty() && b->size() <= 16) {
+    uint64_t low = 0, upper = 0;
+    std::memcpy(&low, b->data(), std::min<size_t>(b->size(), 8));
+    if (b->size() > 8) std::memcpy(&upper, b->data() + 8, b->size() - 8);
+    out.push_back({low, low, upper, upper});
     return out;
   }
   auto block = variant.block(DW_AT_discr_list);

@@ -28,7 +28,11 @@ std::string discriminants(const Variant& v) {
   std::string out;
   for (const auto& r : v.discriminants) {
     if (!out.empty()) out += ", ";
-    out += r.low == r.high ? fmt::format("{:#x}", r.low) : fmt::format("{:#x}..={:#x}", r.low, r.high);
+    auto hex = [](uint64_t low, uint64_t upper) {
+      return upper ? fmt::format("{:#x}{:016x}", upper, low) : fmt::format("{:#x}", low);
+    };
+    out += r.low == r.high && r.low_upper == r.high_upper ? hex(r.low, r.low_upper)
+                                                          : hex(r.low, r.low_upper) + "..=" + hex(r.high, r.high_upper);
   }
   return "discriminant " + out;
 }
@@ -73,7 +77,11 @@ nlohmann::json type_to_json(DebugInfo& info, const Type& t) {
     auto& vj = j["variants"];
     for (const auto& v : t.variant_part->variants) {
       nlohmann::json d = nlohmann::json::array();
-      for (const auto& r : v.discriminants) d.push_back({r.low, r.high});
+      for (const auto& r : v.discriminants) {
+        if (!r.low_upper && !r.high_upper) { d.push_back({r.low, r.high}); continue; }
+        // A 128-bit discriminant does not fit a JSON number: hex strings.
+        d.push_back({fmt::format("{:#x}{:016x}", r.low_upper, r.low), fmt::format("{:#x}{:016x}", r.high_upper, r.high)});
+      }
       vj.push_back({{"name", v.member.name}, {"discriminants", d},
                     {"type", type_name(info, v.member.type)}});
     }

@@ -1,7 +1,8 @@
 // Type: a C or Rust type as its DWARF describes it, read once and cached by DebugInfo.
 // Contract: TypeId is the global .debug_info offset of the type's DIE (0 = void / none). Members
 // carry byte offsets within their parent; a Rust enum is a struct whose `variant_part` lists its
-// variants with their DW_AT_discr_value / DW_AT_discr_list at full 64-bit width; the variant
+// variants with their DW_AT_discr_value / DW_AT_discr_list at full width (128 bits: rustc writes
+// a u128 discriminant's value as a 16-byte block); the variant
 // without one is the default (the dataful variant of a niche layout). active_variant() decides
 // which variant a value holds exactly as rustc's layout does — the discriminant member is read at
 // its own offset and size, and compared unsigned — so niche encodings decode correctly.
@@ -35,7 +36,8 @@ struct Member {
 };
 
 struct DiscriminantRange {
-  uint64_t low = 0, high = 0;  // inclusive, unsigned at the discriminant's width
+  uint64_t low = 0, high = 0;  // inclusive, unsigned at the discriminant's width: low 64 bits…
+  uint64_t low_upper = 0, high_upper = 0;  // …and the upper 64 of a 128-bit one (repr(u128))
 };
 
 struct Variant {

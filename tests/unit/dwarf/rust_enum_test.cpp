@@ -67,7 +67,7 @@ void check_state(const std::string& variant) {
   REQUIRE(info);
   auto bytes = read_bytes(fixture("values-" + variant + "/state.bin"));
   auto truth = read_truth(fixture("values-" + variant + "/state.txt"));
-  REQUIRE(truth.size() == 9);
+  REQUIRE(truth.size() == 11);
   auto state_id = (*info)->find_type("mixed::State");
   REQUIRE(state_id);
   auto state = (*info)->type(*state_id);
