@@ -98,16 +98,9 @@ export KRDB_FUZZ_DATA_FP=${KRDB_FUZZ_DATA_FP:-$top/build/tests/data/kernel-fp}
 export KRDB_FUZZ_DATA=${KRDB_FUZZ_DATA:-$top/build/tests/data/kernel-orc}
 declare -A max_len=([demangle]=4096 [dump]=65536 [dwarf]=600000 [name_scan]=200000 [console_log]=65536 [user_core]=2000000 [kernel_walkers]=4096 [module_file]=200000 [gdb_server]=8192 [location]=4096 [type_name]=1024 [module_values]=4096)
 
-# fuzz_dump: libkdumpfile mallocs what a forged header claims (2 GB, 132 GB) in the forked probe
-# child; libFuzzer's malloc hook (limit = rss_limit_mb, 2 GB) would report those as OOM "crashes"
-# of the child. Outside the fuzzer the malloc fails and krdb says so (dump_test's huge-notes
-# input), so the hook is raised to 200 GB for it; ASan returns NULL as malloc does
-# (allocator_may_return_null in dump_fuzzer.cpp).
-declare -A extra=([dump]=-malloc_limit_mb=200000)
-
 for t in "${targets[@]}"; do
   seeds=$b/seeds/$t; mkdir -p "$seeds" "$b/corpus/$t"
   if [ ! -f "$seeds/.done" ]; then "seed_$t" "$seeds"; touch "$seeds/.done"; fi
   "$b/fuzz/fuzz_$t" -artifact_prefix="$b/artifacts/$t-" -max_total_time="$secs" -max_len="${max_len[$t]}" \
-    ${KRDB_FUZZ_SEED:+-seed="$KRDB_FUZZ_SEED"} ${extra[$t]:-} -print_final_stats=1 "$b/corpus/$t" "$seeds"
+    ${KRDB_FUZZ_SEED:+-seed="$KRDB_FUZZ_SEED"} -print_final_stats=1 "$b/corpus/$t" "$seeds"
 done
