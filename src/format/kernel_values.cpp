@@ -17,13 +17,8 @@ struct NeededName {
 NeededName needed_name(const std::string& expression) {
   std::string lead = ValueFormatter::leading_name(expression);
   if (!lead.empty()) return {lead, false};
-  size_t open = expression.find('(');
-  size_t close = open == std::string::npos ? open : expression.find(')', open);
-  if (close == std::string::npos) return {};
-  std::string type = expression.substr(open + 1, close - open - 1);
-  type.erase(0, type.find_first_not_of(' '));
-  type.erase(type.find_last_not_of(' ') + 1);
-  return {type, true};
+  std::string type = ValueFormatter::cast_type(expression);
+  return {type, !type.empty()};
 }
 
 bool defines(DebugInfo& info, const NeededName& needed) {

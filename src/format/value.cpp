@@ -297,6 +297,19 @@ std::string ValueFormatter::leading_name(const std::string& expression) {
   return p.ident();
 }
 
+std::string ValueFormatter::cast_type(const std::string& expression) {
+  ExprParser p{expression};
+  while (p.eat("*")) {
+  }
+  if (!p.eat("(")) return {};
+  size_t close = expression.find(')', p.pos);
+  if (close == std::string::npos) return {};
+  std::string type = expression.substr(p.pos, close - p.pos);
+  type.erase(0, type.find_first_not_of(' '));
+  type.erase(type.find_last_not_of(' ') + 1);
+  return type;
+}
+
 Expected<ValueRef> ValueFormatter::evaluate(const std::string& expression, const LocalLookup& local) {
   FormatContext c{*this};
   ExprParser p{expression};
@@ -306,7 +319,7 @@ Expected<ValueRef> ValueFormatter::evaluate(const std::string& expression, const
   if (p.eat("(")) {  // (TYPE)0xADDRESS
     size_t close = expression.find(')', p.pos);
     if (close == std::string::npos) return Error(ErrorKind::Usage, "missing ')' in a cast", expression);
-    std::string type = expression.substr(p.pos, close - p.pos);
+    std::string type = cast_type(expression);
     p.pos = close + 1;
     p.spaces();
     size_t end = p.pos;

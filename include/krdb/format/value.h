@@ -101,6 +101,8 @@ class ValueFormatter {
   Expected<ValueRef> evaluate(const std::string& expression, const LocalLookup& local = {});
   // The name an expression starts with ("ctx" of "*ctx->state"); empty for a cast.
   static std::string leading_name(const std::string& expression);
+  // The type a cast names ("rust_values::Pair" of "(rust_values::Pair)0x…"); empty otherwise.
+  static std::string cast_type(const std::string& expression);
   // The type's name as printed (qualified for Rust).
   std::string type_name(TypeId type);
 
